@@ -1,0 +1,1 @@
+/* stub */ typedef int qcmp_stub_model;
