@@ -1,1 +1,106 @@
-/* stub */
+/*
+ * blocks.h: the packed block layout of every quantized weight format, byte
+ * for byte as GGUF files store them, and the scalar reference converters
+ * that define each format's meaning.  Only kernels/ includes this; the rest
+ * of qcmp reaches formats through kern_get() (kern.h).
+ */
+#ifndef QCMP_BLOCKS_H
+#define QCMP_BLOCKS_H
+
+#include <stdint.h>
+
+/* An IEEE 754 binary16 value kept as its bit pattern (kern_f16_to_f32). */
+typedef uint16_t kern_half;
+
+/*
+ * Q8_0: 32 weights, w = qs[i] * d.
+ * 8.5 bits per weight.
+ */
+#define QK_Q8_0 32
+typedef struct {
+	kern_half	d;		/* scale */
+	int8_t		qs[QK_Q8_0];	/* signed weights, -127..127 */
+} block_q8_0;
+_Static_assert(sizeof(block_q8_0) == sizeof(kern_half) + QK_Q8_0,
+    "wrong q8_0 block size/padding");
+
+/*
+ * Q4_0: 32 weights, w = (nibble - 8) * d.  Byte i holds weight i in its low
+ * nibble and weight i + 16 in its high nibble.
+ * 4.5 bits per weight.
+ */
+#define QK_Q4_0 32
+typedef struct {
+	kern_half	d;		/* scale, negative: the largest |w| is -8d */
+	uint8_t		qs[QK_Q4_0 / 2]; /* nibbles, see above */
+} block_q4_0;
+_Static_assert(sizeof(block_q4_0) == sizeof(kern_half) + QK_Q4_0 / 2,
+    "wrong q4_0 block size/padding");
+
+/*
+ * TQ1_0: 256 ternary weights, w = (t - 1) * d with trit t in {0, 1, 2}.
+ * A byte holds trits as a base-3 fraction: byte = ceil(T * 256 / 243) where
+ * T = t0*81 + t1*27 + t2*9 + t3*3 + t4, so multiplying the byte by 3^n
+ * (mod 256) brings trit n to the top, and (byte * 3) >> 8 reads it.
+ * Weights: qs[0..31] hold w[n*32 + m] as trit n of qs[m] (w 0..159);
+ * qs[32..47] hold w[160 + n*16 + m] as trit n of qs[32 + m] (w 160..239);
+ * qh[0..3] hold w[240 + n*4 + j] as trit n of qh[j], n < 4, with the 5th
+ * trit always 0 (w 240..255).
+ * 1.6875 bits per weight.
+ */
+#define QK_TQ1_0 256
+typedef struct {
+	uint8_t		qs[(QK_TQ1_0 - 4 * QK_TQ1_0 / 64) / 5]; /* 5 trits/byte */
+	uint8_t		qh[QK_TQ1_0 / 64];	/* 4 trits/byte */
+	kern_half	d;			/* scale */
+} block_tq1_0;
+_Static_assert(sizeof(block_tq1_0) == 48 + 4 + sizeof(kern_half),
+    "wrong tq1_0 block size/padding");
+
+/*
+ * TQ2_0: 256 ternary weights, w = (q - 1) * d with 2-bit code q in
+ * {0, 1, 2}.  Each 32-byte half h in {0, 32} covers 128 weights: the code
+ * at bits 2l..2l+1 of qs[h + m] is w[h*4 + l*32 + m] (l < 4, m < 32).
+ * 2.0625 bits per weight.
+ */
+#define QK_TQ2_0 256
+typedef struct {
+	uint8_t		qs[QK_TQ2_0 / 4];	/* 4 codes/byte, see above */
+	kern_half	d;			/* scale */
+} block_tq2_0;
+_Static_assert(sizeof(block_tq2_0) == QK_TQ2_0 / 4 + sizeof(kern_half),
+    "wrong tq2_0 block size/padding");
+
+/*
+ * Scalar references: the truth every faster kernel must reproduce.  n is a
+ * weight count and must be a whole number of blocks (asserted).  Whatever
+ * qcmp writes to disk comes from the *_quantize_ref functions.
+ */
+void	f32_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
+void	f32_dequantize_ref(const void *restrict x, float *restrict y,
+	    int64_t n);
+void	f16_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
+void	f16_dequantize_ref(const void *restrict x, float *restrict y,
+	    int64_t n);
+void	bf16_quantize_ref(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	bf16_dequantize_ref(const void *restrict x, float *restrict y,
+	    int64_t n);
+void	q8_0_quantize_ref(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	q8_0_dequantize_ref(const void *restrict x, float *restrict y,
+	    int64_t n);
+void	q4_0_quantize_ref(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	q4_0_dequantize_ref(const void *restrict x, float *restrict y,
+	    int64_t n);
+void	tq1_0_quantize_ref(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	tq1_0_dequantize_ref(const void *restrict x, float *restrict y,
+	    int64_t n);
+void	tq2_0_quantize_ref(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	tq2_0_dequantize_ref(const void *restrict x, float *restrict y,
+	    int64_t n);
+
+#endif

@@ -1,1 +1,105 @@
-/* stub */ typedef int qcmp_stub_kern;
+/*
+ * kern.c: the table of weight formats.  Everything qcmp knows about a
+ * format (its name, block geometry, bits per weight, converters) is one
+ * entry here, indexed by enum kfmt, so callers never switch on a format.
+ */
+#include "config.h"
+
+#include "kern.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "blocks.h"
+
+#define KERN_BPW(bytes, len)	((double)(bytes) * 8.0 / (double)(len))
+
+static const struct kern_traits kern_traits[KFMT_COUNT] = {
+	[KFMT_F32] = {
+		.name = "f32",
+		.block_len = 1,
+		.block_bytes = sizeof(float),
+		.bits_per_weight = KERN_BPW(sizeof(float), 1),
+		.to_float = f32_dequantize_ref,
+		.from_float_ref = f32_quantize_ref,
+	},
+	[KFMT_F16] = {
+		.name = "f16",
+		.block_len = 1,
+		.block_bytes = sizeof(kern_half),
+		.bits_per_weight = KERN_BPW(sizeof(kern_half), 1),
+		.to_float = f16_dequantize_ref,
+		.from_float_ref = f16_quantize_ref,
+	},
+	[KFMT_BF16] = {
+		.name = "bf16",
+		.block_len = 1,
+		.block_bytes = sizeof(uint16_t),
+		.bits_per_weight = KERN_BPW(sizeof(uint16_t), 1),
+		.to_float = bf16_dequantize_ref,
+		.from_float_ref = bf16_quantize_ref,
+	},
+	[KFMT_Q8_0] = {
+		.name = "q8_0",
+		.block_len = QK_Q8_0,
+		.block_bytes = sizeof(block_q8_0),
+		.bits_per_weight = KERN_BPW(sizeof(block_q8_0), QK_Q8_0),
+		.to_float = q8_0_dequantize_ref,
+		.from_float_ref = q8_0_quantize_ref,
+	},
+	[KFMT_Q4_0] = {
+		.name = "q4_0",
+		.block_len = QK_Q4_0,
+		.block_bytes = sizeof(block_q4_0),
+		.bits_per_weight = KERN_BPW(sizeof(block_q4_0), QK_Q4_0),
+		.to_float = q4_0_dequantize_ref,
+		.from_float_ref = q4_0_quantize_ref,
+	},
+	[KFMT_TQ1_0] = {
+		.name = "tq1_0",
+		.block_len = QK_TQ1_0,
+		.block_bytes = sizeof(block_tq1_0),
+		.bits_per_weight = KERN_BPW(sizeof(block_tq1_0), QK_TQ1_0),
+		.to_float = tq1_0_dequantize_ref,
+		.from_float_ref = tq1_0_quantize_ref,
+	},
+	[KFMT_TQ2_0] = {
+		.name = "tq2_0",
+		.block_len = QK_TQ2_0,
+		.block_bytes = sizeof(block_tq2_0),
+		.bits_per_weight = KERN_BPW(sizeof(block_tq2_0), QK_TQ2_0),
+		.to_float = tq2_0_dequantize_ref,
+		.from_float_ref = tq2_0_quantize_ref,
+	},
+};
+
+const struct kern_traits *
+kern_get(enum kfmt fmt)
+{
+	assert((unsigned)fmt < KFMT_COUNT);
+	return (&kern_traits[fmt]);
+}
+
+int
+kern_find(const char *name)
+{
+	int	i;
+
+	if (name == NULL)
+		return (-1);
+	for (i = 0; i < KFMT_COUNT; i++) {
+		if (strcmp(kern_traits[i].name, name) == 0)
+			return (i);
+	}
+	return (-1);
+}
+
+size_t
+kern_row_bytes(enum kfmt fmt, int64_t n)
+{
+	const struct kern_traits	*t;
+
+	t = kern_get(fmt);
+	assert(n >= 0 && n % t->block_len == 0);
+	return ((size_t)(n / t->block_len) * t->block_bytes);
+}

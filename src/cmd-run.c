@@ -1,1 +1,329 @@
-/* stub */ typedef int qcmp_stub_cmd_run;
+/*
+ * cmd-run.c: `qcmp run`, one model answering a prompt on stdout as the
+ * tokens are generated: from -p, -f, standard input, or an interactive
+ * readline prompt when standard input is a terminal.
+ */
+#include "config.h"
+
+#include <cblas.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "chat.h"
+#include "cli.h"
+#include "generate.h"
+#include "model.h"
+#include "tokenizer.h"
+
+#define RUN_PIECE_MAX	65536
+
+static int cmd_run_exec(int, char **);
+
+const struct cmd_entry cmd_run_entry = {
+	.name = "run",
+	.usage =
+"  Generate an answer to a prompt and stream it to standard output.\n"
+"  -m, --model FILE        GGUF file or llama2.c checkpoint\n"
+"  -z, --tokenizer FILE    tokenizer.bin for a llama2.c checkpoint\n"
+"                          (default: tok<vocab>.bin or tokenizer.bin beside it)\n"
+"  -p, --prompt TEXT       the prompt; else -f, else standard input\n"
+"  -f, --file FILE         read the prompt from FILE\n"
+"  -n, --n-predict N       tokens to generate (default -1: until the end of\n"
+"                          the answer or of the context)\n"
+"  -c, --ctx N             context positions, prompt included (default: the\n"
+"                          model's context length)\n"
+"      --temp T            temperature, 0 = greedy (default 0.8)\n"
+"      --top-k K           keep the K most probable tokens, 0 = all (default 40)\n"
+"      --top-p P           keep the most probable tokens up to total\n"
+"                          probability P, 1 = all (default 0.95)\n"
+"  -s, --seed S            sampler seed (default 42)\n"
+"  -t, --threads N         threads (default: all CPUs)\n"
+"      --system TEXT       system prompt for the chat template\n"
+"      --chat-template NAME  raw, chatml, llama2, llama3 or zephyr (default:\n"
+"                          recognised from the model, else raw)\n"
+"  -v, --verbose           print prompt and decode tokens/s on stderr\n"
+"  With the raw template the prompt is echoed before the answer, as a text\n"
+"  continuation; with a chat template only the answer is printed.\n"
+"  A context of N positions prints what llama2.c's run -n N prints; a prompt\n"
+"  longer than the context is an error.  Without a prompt on a terminal, qcmp\n"
+"  reads prompts interactively (Ctrl-D quits).\n",
+	.exec = cmd_run_exec,
+};
+
+struct run_opts {
+	const char		*model, *tokenizer, *prompt, *file, *system;
+	int			 tmpl;		/* -1: from the model */
+	int			 verbose;
+	int			 threads;
+	struct gen_params	 gen;
+};
+
+struct run_out {
+	struct detok	 dt;
+	char		*buf;
+};
+
+static int
+run_on_token(void *arg, const struct gen_token *tok)
+{
+	struct run_out	*o = arg;
+	size_t		 n;
+
+	n = detok_push(&o->dt, tok->info.id, o->buf, RUN_PIECE_MAX);
+	fwrite(o->buf, 1, n, stdout);
+	fflush(stdout);
+	return (0);
+}
+
+/* Answers one prompt; returns an exit code. */
+static int
+run_prompt(const struct model *m, const struct run_opts *o, const char *user)
+{
+	struct qerr		 err;
+	struct gen_stats	 st;
+	struct run_out		 out;
+	enum chat_tmpl		 t;
+	int32_t			*ids = NULL;
+	size_t			 n_ids, n;
+	char			*text;
+	int			 rc;
+
+	t = o->tmpl >= 0 ? (enum chat_tmpl)o->tmpl :
+	    chat_detect(m->vocab->chat_template);
+	if ((text = chat_apply(t, o->system, user)) == NULL) {
+		cli_error("out of memory");
+		return (CLI_EXIT_FAIL);
+	}
+	rc = tok_encode(m->vocab, text, strlen(text), m->vocab->add_bos,
+	    t != CHAT_RAW, &ids, &n_ids, &err);
+	free(text);
+	if (rc != Q_OK) {
+		cli_error("%s", err.msg);
+		return (cli_exit_code(rc));
+	}
+	if ((out.buf = malloc(RUN_PIECE_MAX)) == NULL) {
+		free(ids);
+		cli_error("out of memory");
+		return (CLI_EXIT_FAIL);
+	}
+	detok_init(&out.dt, m->vocab);
+	if (t == CHAT_RAW) {
+		for (size_t i = 0; i < n_ids; i++) {
+			n = detok_push(&out.dt, ids[i], out.buf,
+			    RUN_PIECE_MAX);
+			fwrite(out.buf, 1, n, stdout);
+		}
+		fflush(stdout);
+	}
+	rc = generate(m, ids, n_ids, &o->gen, run_on_token, &out, &st, &err);
+	free(ids);
+	if (rc != Q_OK) {
+		free(out.buf);
+		cli_error("%s", err.msg);
+		return (cli_exit_code(rc));
+	}
+	n = detok_flush(&out.dt, out.buf, RUN_PIECE_MAX);
+	fwrite(out.buf, 1, n, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+	free(out.buf);
+	if (o->verbose)
+		fprintf(stderr, "qcmp: prompt %d tokens, %.1f tok/s; decode %d "
+		    "tokens, %.1f tok/s; context %d; finished: %s\n",
+		    st.n_prompt, st.prompt_ms > 0 ? st.n_prompt * 1e3 /
+		    st.prompt_ms : 0.0, st.n_gen, st.gen_ms > 0 ? st.n_gen *
+		    1e3 / st.gen_ms : 0.0, st.n_ctx,
+		    generate_finish_name(st.finish));
+	return (0);
+}
+
+/* Reads all of f into a malloc'ed string; NULL on error (errno set). */
+static char *
+run_slurp(FILE *f)
+{
+	char	*buf = NULL, *grown;
+	size_t	 len = 0, cap = 0, n;
+
+	do {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			if ((grown = realloc(buf, cap)) == NULL) {
+				free(buf);
+				return (NULL);
+			}
+			buf = grown;
+		}
+		n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+	} while (n > 0);
+	if (ferror(f)) {
+		free(buf);
+		return (NULL);
+	}
+	buf[len] = '\0';
+	if (strlen(buf) != len) {
+		free(buf);
+		return (NULL);
+	}
+	return (buf);
+}
+
+static int
+run_interactive(const struct model *m, const struct run_opts *o)
+{
+	char	*line;
+	int	 rc = 0;
+
+	fprintf(stderr, "qcmp: %s loaded; type a prompt, Ctrl-D to quit\n",
+	    m->name);
+	while ((line = readline("> ")) != NULL) {
+		if (*line != '\0') {
+			add_history(line);
+			rc = run_prompt(m, o, line);
+		}
+		free(line);
+	}
+	return (rc == CLI_EXIT_USAGE ? 0 : rc);
+}
+
+static int
+run_parse(int argc, char **argv, struct run_opts *o)
+{
+	enum { O_TEMP = 256, O_TOPK, O_TOPP, O_SYSTEM, O_TMPL };
+	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "tokenizer", required_argument, NULL, 'z' },
+		{ "prompt", required_argument, NULL, 'p' },
+		{ "file", required_argument, NULL, 'f' },
+		{ "n-predict", required_argument, NULL, 'n' },
+		{ "ctx", required_argument, NULL, 'c' },
+		{ "temp", required_argument, NULL, O_TEMP },
+		{ "top-k", required_argument, NULL, O_TOPK },
+		{ "top-p", required_argument, NULL, O_TOPP },
+		{ "seed", required_argument, NULL, 's' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "system", required_argument, NULL, O_SYSTEM },
+		{ "chat-template", required_argument, NULL, O_TMPL },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	long	v;
+	int	c;
+
+	memset(o, 0, sizeof *o);
+	o->tmpl = -1;
+	o->gen.n_predict = -1;
+	o->gen.temp = 0.8f;
+	o->gen.top_k = 40;
+	o->gen.top_p = 0.95f;
+	o->gen.seed = 42;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "m:z:p:f:n:c:s:t:vh", longopts,
+	    NULL)) != -1) {
+		switch (c) {
+		case 'm': o->model = optarg; break;
+		case 'z': o->tokenizer = optarg; break;
+		case 'p': o->prompt = optarg; break;
+		case 'f': o->file = optarg; break;
+		case 'n':
+			if (cli_int("--n-predict", optarg, -1, 1 << 30, &v))
+				return (CLI_EXIT_USAGE);
+			o->gen.n_predict = (int)v;
+			break;
+		case 'c':
+			if (cli_int("--ctx", optarg, 1, 1 << 24, &v))
+				return (CLI_EXIT_USAGE);
+			o->gen.n_ctx = (int)v;
+			break;
+		case O_TEMP:
+			if (cli_float("--temp", optarg, &o->gen.temp))
+				return (CLI_EXIT_USAGE);
+			break;
+		case O_TOPK:
+			if (cli_int("--top-k", optarg, 0, 1 << 30, &v))
+				return (CLI_EXIT_USAGE);
+			o->gen.top_k = (int)v;
+			break;
+		case O_TOPP:
+			if (cli_float("--top-p", optarg, &o->gen.top_p))
+				return (CLI_EXIT_USAGE);
+			break;
+		case 's':
+			if (cli_int("--seed", optarg, 0, 0x7fffffffL, &v))
+				return (CLI_EXIT_USAGE);
+			o->gen.seed = (uint64_t)v;
+			break;
+		case 't':
+			if (cli_int("--threads", optarg, 1, 1024, &v))
+				return (CLI_EXIT_USAGE);
+			o->threads = (int)v;
+			break;
+		case O_SYSTEM: o->system = optarg; break;
+		case O_TMPL:
+			if ((o->tmpl = chat_find(optarg)) < 0) {
+				cli_error("--chat-template: unknown template "
+				    "'%s' (one of: %s)", optarg, chat_names());
+				return (CLI_EXIT_USAGE);
+			}
+			break;
+		case 'v': o->verbose = 1; break;
+		case 'h':
+			cli_usage(&cmd_run_entry, 1);
+			return (-1);	/* help printed: exit 0 */
+		default: return (cli_usage(&cmd_run_entry, 0));
+		}
+	}
+	if (optind < argc) {
+		cli_error("run: unexpected argument '%s'", argv[optind]);
+		return (cli_usage(&cmd_run_entry, 0));
+	}
+	if (o->prompt != NULL && o->file != NULL) {
+		cli_error("run: give the prompt with -p or -f, not both");
+		return (CLI_EXIT_USAGE);
+	}
+	return (0);
+}
+
+static int
+cmd_run_exec(int argc, char **argv)
+{
+	struct run_opts	 o;
+	struct model	*m;
+	FILE		*f;
+	char		*text;
+	int		 rc;
+
+	if ((rc = run_parse(argc, argv, &o)) != 0)
+		return (rc < 0 ? 0 : rc);
+	if ((rc = cli_load_model(o.model, o.tokenizer, &m)) != 0)
+		return (rc);
+	openblas_set_num_threads(o.threads > 0 ? o.threads :
+	    (int)sysconf(_SC_NPROCESSORS_ONLN));
+	if (o.prompt != NULL)
+		rc = run_prompt(m, &o, o.prompt);
+	else if (o.file == NULL && isatty(STDIN_FILENO))
+		rc = run_interactive(m, &o);
+	else {
+		f = o.file ? fopen(o.file, "rb") : stdin;
+		if (f == NULL || (text = run_slurp(f)) == NULL) {
+			cli_error("%s: cannot read the prompt (missing, "
+			    "unreadable, or contains a NUL byte)",
+			    o.file ? o.file : "standard input");
+			rc = CLI_EXIT_FAIL;
+		} else {
+			rc = run_prompt(m, &o, text);
+			free(text);
+		}
+		if (f != NULL && f != stdin)
+			fclose(f);
+	}
+	model_free(m);
+	return (rc);
+}

@@ -1,1 +1,41 @@
-/* stub */
+/*
+ * transformer.h: the Llama forward pass for one model: activations and a KV
+ * cache allocated once for a chosen context, then one token at a time.
+ */
+#ifndef QCMP_TRANSFORMER_H
+#define QCMP_TRANSFORMER_H
+
+#include <stdint.h>
+
+#include "model.h"
+#include "qerr.h"
+
+struct transformer {
+	const struct model	*m;
+	int			 n_ctx;		/* positions the cache holds */
+	float			*x;		/* (dim) residual stream */
+	float			*xb;		/* (max(dim, qdim)) */
+	float			*xb2;		/* (dim) */
+	float			*hb;		/* (hidden) */
+	float			*hb2;		/* (hidden) */
+	float			*q;		/* (qdim) */
+	float			*att;		/* (n_heads, n_ctx) */
+	float			*logits;	/* (vocab) */
+	float			*key_cache;	/* (layer, n_ctx, kv_dim) */
+	float			*value_cache;	/* (layer, n_ctx, kv_dim) */
+	float			*rope_freq;	/* (rope_dim / 2) */
+};
+
+/* Allocates the run state for n_ctx positions (1..model's trained ctx). */
+int	transformer_init(struct transformer *t, const struct model *m,
+	    int n_ctx, struct qerr *err);
+void	transformer_free(struct transformer *t);
+/* Runs token at position pos (0 <= pos < n_ctx, all earlier positions
+ * already run) and returns the logits over the vocabulary; allocates
+ * nothing. */
+const float *transformer_forward(struct transformer *t, int32_t token,
+	    int pos);
+/* Bytes the run state takes (for reports). */
+uint64_t transformer_bytes(const struct model *m, int n_ctx);
+
+#endif

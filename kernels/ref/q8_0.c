@@ -1,1 +1,52 @@
-/* stub */ typedef int qcmp_stub_q8_0;
+/*
+ * q8_0.c: scalar reference for Q8_0, 32 weights sharing one fp16 scale with
+ * 8-bit signed values.  These define the format; faster twins must agree.
+ */
+#include "config.h"
+
+#include "blocks.h"
+
+#include <assert.h>
+#include <math.h>
+
+#include "kern.h"
+
+void
+q8_0_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
+{
+	block_q8_0	*y = vy;
+	int64_t		 nb, i;
+	float		 amax, d, id;
+	int		 j;
+
+	assert(n % QK_Q8_0 == 0);
+	nb = n / QK_Q8_0;
+	for (i = 0; i < nb; i++, x += QK_Q8_0) {
+		amax = 0.0f;
+		for (j = 0; j < QK_Q8_0; j++)
+			amax = fmaxf(amax, fabsf(x[j]));
+		/* -127..127, never -128: SIMD sign tricks break on -128. */
+		d = amax / 127.0f;
+		id = d != 0.0f ? 1.0f / d : 0.0f;
+		y[i].d = kern_f32_to_f16(d);
+		for (j = 0; j < QK_Q8_0; j++)
+			y[i].qs[j] = (int8_t)roundf(x[j] * id);
+	}
+}
+
+void
+q8_0_dequantize_ref(const void *restrict vx, float *restrict y, int64_t n)
+{
+	const block_q8_0	*x = vx;
+	int64_t			 nb, i;
+	float			 d;
+	int			 j;
+
+	assert(n % QK_Q8_0 == 0);
+	nb = n / QK_Q8_0;
+	for (i = 0; i < nb; i++, y += QK_Q8_0) {
+		d = kern_f16_to_f32(x[i].d);
+		for (j = 0; j < QK_Q8_0; j++)
+			y[j] = x[i].qs[j] * d;
+	}
+}

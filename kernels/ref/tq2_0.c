@@ -1,1 +1,69 @@
-/* stub */ typedef int qcmp_stub_tq2_0;
+/*
+ * tq2_0.c: scalar reference for TQ2_0, 256 ternary weights as 2-bit codes
+ * with one fp16 scale (the block's absmax).  These define the format;
+ * faster twins must agree.
+ */
+#include "config.h"
+
+#include "blocks.h"
+
+#include <assert.h>
+#include <math.h>
+
+#include "kern.h"
+
+void
+tq2_0_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
+{
+	block_tq2_0	*y = vy;
+	int64_t		 nb, i;
+	float		 amax, id;
+	int		 h, l, m, q;
+	uint8_t		 b;
+
+	assert(n % QK_TQ2_0 == 0);
+	nb = n / QK_TQ2_0;
+	for (i = 0; i < nb; i++, x += QK_TQ2_0) {
+		amax = 0.0f;
+		for (m = 0; m < QK_TQ2_0; m++)
+			amax = fmaxf(amax, fabsf(x[m]));
+		id = amax != 0.0f ? 1.0f / amax : 0.0f;
+		y[i].d = kern_f32_to_f16(amax);
+		/* Byte h+m gathers weights 32 apart, so one 32-byte load and
+		 * four shifts unpack 128 consecutive weights. */
+		for (h = 0; h < QK_TQ2_0 / 4; h += 32) {
+			for (m = 0; m < 32; m++) {
+				b = 0;
+				for (l = 0; l < 4; l++) {
+					q = (int)lroundf(x[h * 4 + l * 32 + m] *
+					    id) + 1;
+					b |= (uint8_t)(q << (2 * l));
+				}
+				y[i].qs[h + m] = b;
+			}
+		}
+	}
+}
+
+void
+tq2_0_dequantize_ref(const void *restrict vx, float *restrict y, int64_t n)
+{
+	const block_tq2_0	*x = vx;
+	int64_t			 nb, i;
+	float			 d;
+	int			 h, l, m, q;
+
+	assert(n % QK_TQ2_0 == 0);
+	nb = n / QK_TQ2_0;
+	for (i = 0; i < nb; i++, y += QK_TQ2_0) {
+		d = kern_f16_to_f32(x[i].d);
+		for (h = 0; h < QK_TQ2_0 / 4; h += 32) {
+			for (l = 0; l < 4; l++) {
+				for (m = 0; m < 32; m++) {
+					q = (x[i].qs[h + m] >> (2 * l)) & 3;
+					y[h * 4 + l * 32 + m] = (q - 1) * d;
+				}
+			}
+		}
+	}
+}
