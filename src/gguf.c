@@ -294,7 +294,7 @@ gguf_rd_array(struct gguf_rd *rd, int depth, struct gguf_kv *kv)
 	uint64_t	*off = NULL, i, n;
 	uint32_t	 etype;
 	size_t		 start, esize;
-	char		 what[48];
+	char		 what[48] = "string";
 	int		 rc;
 
 	if (depth > GGUF_MAX_NEST)
@@ -323,8 +323,12 @@ gguf_rd_array(struct gguf_rd *rd, int depth, struct gguf_kv *kv)
 		for (i = 0; i < n; i++) {
 			if (off != NULL)
 				off[i] = rd->pos - start;
-			snprintf(what, sizeof what, "element %" PRIu64
-			    " string", i);
+			/* Name the element only when it is about to fail:
+			 * vocabularies hold hundreds of thousands. */
+			if (gguf_left(rd) < 8 || gguf_le(rd->p + rd->pos, 8) >
+			    gguf_left(rd) - 8)
+				snprintf(what, sizeof what, "element %" PRIu64
+				    " string", i);
 			if ((rc = gguf_rd_str(rd, &s, what)) != Q_OK) {
 				free(off);
 				return (rc);

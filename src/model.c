@@ -215,6 +215,11 @@ model_gguf_tensor(struct model *m, const char *name, int64_t ne0, int64_t ne1,
 		return (qerr_set(err, Q_EFORMAT, "%s: missing tensor '%s'",
 		    m->path, name));
 	}
+	if ((fmt = model_fmt_of(t->type)) < 0)
+		return (qerr_set(err, Q_EUNSUP, "%s: tensor '%s': type %s is "
+		    "not supported (qcmp loads F32, F16, BF16, Q8_0, Q4_0, "
+		    "TQ1_0 and TQ2_0)", m->path, name,
+		    gguf_ttype_name(t->type)));
 	if ((int)t->n_dims < want_dims || t->ne[0] != (uint64_t)ne0 ||
 	    (ne1 && t->ne[1] != (uint64_t)ne1) || t->ne[2] != 1 ||
 	    t->ne[3] != 1 || (!ne1 && t->ne[1] != 1))
@@ -224,11 +229,6 @@ model_gguf_tensor(struct model *m, const char *name, int64_t ne0, int64_t ne1,
 		    (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
 		    (unsigned long long)t->ne[2], (unsigned long long)t->ne[3],
 		    (long long)ne0, (long long)(ne1 ? ne1 : 1)));
-	if ((fmt = model_fmt_of(t->type)) < 0)
-		return (qerr_set(err, Q_EUNSUP, "%s: tensor '%s': type %s is "
-		    "not supported (qcmp loads F32, F16, BF16, Q8_0, Q4_0, "
-		    "TQ1_0 and TQ2_0)", m->path, name,
-		    gguf_ttype_name(t->type)));
 	if (fmt == KFMT_F32 && (uintptr_t)t->data % sizeof(float) == 0) {
 		*data = t->data;
 		return (Q_OK);
@@ -526,7 +526,9 @@ model_load(const char *path, const char *tokenizer_path, struct model **out,
 		free(m);
 		return (qerr_set(err, Q_ENOMEM, "out of memory"));
 	}
-	if (n >= 4 && memcmp(head, "GGUF", 4) == 0)
+	if (n == 0)
+		rc = qerr_set(err, Q_EFORMAT, "%s: file is empty", path);
+	else if (n >= 4 && memcmp(head, "GGUF", 4) == 0)
 		rc = model_load_gguf(m, err);
 	else if (llama2c_sniff(head, (size_t)n))
 		rc = model_load_llama2c(m, tokenizer_path, err);

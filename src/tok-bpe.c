@@ -27,7 +27,7 @@ struct bpe_sym {
 struct bpe_ctx {
 	const struct vocab	*v;
 	struct tok_out		*o;
-	struct bpe_sym		*sym;	/* one per byte of the longest word */
+	struct bpe_sym		*sym;	/* a byte each, longest word */
 	size_t			 nsym;
 	char			*mapped;
 	struct tok_heap		 heap;
@@ -296,25 +296,24 @@ bpe_word(struct bpe_ctx *c, const char *w, size_t n)
 }
 
 int
-bpe_encode(const struct vocab *v, const char *s, size_t n,
-    struct tok_out *o)
+bpe_pretokenize(enum vocab_pre pre, const char *s, size_t n, size_t **ends,
+    size_t *nwords)
 {
-	struct bpe_ctx	 c;
 	uint32_t	*cp = NULL;
 	uint8_t		*fl = NULL;
-	size_t		*off = NULL;
-	size_t		 ncp, i, len, end, runend = 0;
+	size_t		*off = NULL, *w = NULL;
+	size_t		 ncp, nw, i, len, end, runend = 0;
 	int		 rc = -1;
 
-	memset(&c, 0, sizeof c);
-	c.v = v;
-	c.o = o;
+	*ends = NULL;
+	*nwords = 0;
 	if (n == 0)
 		return (0);
 	cp = malloc(n * sizeof *cp);
 	fl = malloc(n);
 	off = malloc((n + 1) * sizeof *off);
-	if (cp == NULL || fl == NULL || off == NULL)
+	w = malloc(n * sizeof *w);
+	if (cp == NULL || fl == NULL || off == NULL || w == NULL)
 		goto out;
 	for (i = ncp = 0; i < n; i += len) {
 		if ((len = unicode_decode(s + i, n - i, &cp[ncp])) == 0) {
@@ -326,8 +325,8 @@ bpe_encode(const struct vocab *v, const char *s, size_t n,
 	}
 	off[ncp] = n;
 
-	for (i = 0; i < ncp; i = end) {
-		switch (v->pre) {
+	for (i = nw = 0; i < ncp; i = end) {
+		switch (pre) {
 		case VOCAB_PRE_LLAMA3:
 			end = bpe_llama3(cp, fl, i, ncp, 3);
 			break;
@@ -351,16 +350,41 @@ bpe_encode(const struct vocab *v, const char *s, size_t n,
 			end = bpe_gpt2(cp, fl, i, ncp);
 			break;
 		}
-		if (bpe_word(&c, s + off[i], off[end] - off[i]) != 0)
-			goto out;
+		w[nw++] = off[end];
 	}
+	*ends = w;
+	*nwords = nw;
+	w = NULL;
 	rc = 0;
 out:
-	free(c.heap.c);
-	free(c.sym);
-	free(c.mapped);
+	free(w);
 	free(cp);
 	free(fl);
 	free(off);
+	return (rc);
+}
+
+int
+bpe_encode(const struct vocab *v, const char *s, size_t n,
+    struct tok_out *o)
+{
+	struct bpe_ctx	 c;
+	size_t		*ends, nw, i, start;
+	int		 rc = -1;
+
+	memset(&c, 0, sizeof c);
+	c.v = v;
+	c.o = o;
+	if (bpe_pretokenize(v->pre, s, n, &ends, &nw) != 0)
+		return (-1);
+	for (i = 0, start = 0; i < nw; start = ends[i++])
+		if (bpe_word(&c, s + start, ends[i] - start) != 0)
+			goto out;
+	rc = 0;
+out:
+	free(ends);
+	free(c.heap.c);
+	free(c.sym);
+	free(c.mapped);
 	return (rc);
 }

@@ -33,14 +33,14 @@ struct vocab_int {
 	uint8_t		*type;		/* enum vocab_ttype */
 	uint32_t	 max_piece;	/* longest piece in bytes */
 
-	int32_t		*hash;		/* open addressing, -1 = empty */
+	int32_t		*hash;		/* open addressing, -1 empty */
 	size_t		 hmask;
 
-	struct tok_merge *merges;	/* BPE: open addressing */
+	struct tok_merge *merges;	/* BPE, open addressing */
 	size_t		 mmask;
-	int		 ignore_merges;	/* BPE: whole-word tokens first */
+	int		 ignore_merges;	/* BPE: whole words first */
 
-	int32_t		 byte_tok[256];	/* token of each byte, or -1 */
+	int32_t		 byte_tok[256];	/* each byte's token or -1 */
 
 	/* Special (control and user-defined) texts, for parse_special:
 	 * which bytes can start one and their distinct lengths, longest
@@ -67,6 +67,11 @@ int	spm_encode(const struct vocab *v, const char *s, size_t n,
 	    int space_prefix, struct tok_out *o);
 int	bpe_encode(const struct vocab *v, const char *s, size_t n,
 	    struct tok_out *o);
+
+/* Cuts s[0..n) (valid UTF-8) into the words of pre-tokenizer pre: *ends
+ * gets the malloc'ed end offset of each of the *nwords words. */
+int	bpe_pretokenize(enum vocab_pre pre, const char *s, size_t n,
+	    size_t **ends, size_t *nwords);
 
 /* GPT-2 byte-level mapping: the code point standing for byte b, and the
  * byte a code point stands for (-1 if none). */

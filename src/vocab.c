@@ -21,8 +21,9 @@
 #include "tok-int.h"
 #include "unicode.h"
 
-#define VOCAB_SPACE	"\xE2\x96\x81"	/* U+2581, SentencePiece's space */
-#define VOCAB_UNK_PIECE	"\xE2\x96\x85"	/* U+2585, as llama.cpp prints <unk> */
+/* U+2581, SentencePiece's space; U+2585, what llama.cpp prints for <unk>. */
+#define VOCAB_SPACE	"\xE2\x96\x81"
+#define VOCAB_UNK_PIECE	"\xE2\x96\x85"
 /* Far beyond any real vocab (~256k) but keeps every table size in range. */
 #define VOCAB_MAX_TOKENS (1 << 24)
 
@@ -893,7 +894,7 @@ vocab_from_llama2c(const char *path, int32_t n_vocab, struct vocab **out,
 	struct vocab_buf	 b = { NULL, 0, 0 };
 	unsigned char		*buf = NULL;
 	const unsigned char	*tok;
-	size_t			 size, off, k;
+	size_t			 size = 0, off, k;
 	int32_t			 maxlen, len, i;
 	float			 score;
 	int			 rc;

@@ -18,7 +18,7 @@ expect() {
 		fail "qcmp $*: exit $rc, expected $code; stderr: $(cat "$TMP/err")"
 	elif [ "$lines" -ne 1 ]; then
 		fail "qcmp $*: $lines lines on stderr, expected 1: $(cat "$TMP/err")"
-	elif ! grep -Eq "$pat" "$TMP/err"; then
+	elif ! grep -Eiq -- "$pat" "$TMP/err"; then
 		fail "qcmp $*: stderr '$(cat "$TMP/err")' does not match '$pat'"
 	else
 		ok "$(cat "$TMP/err")"
@@ -51,7 +51,7 @@ expect 1 "short.bin: file size 1000000 does not match the header" info -m "$TMP/
 need models/tokenizer.bin
 expect 1 "tokenizer.bin" info -m "$MODELS/stories260K.bin" -z "$MODELS/tokenizer.bin"
 : > "$TMP/empty.gguf"
-expect 1 "empty.gguf: " info -m "$TMP/empty.gguf"
+expect 1 "empty.gguf: file is empty" info -m "$TMP/empty.gguf"
 expect 1 "nonexistent.gguf: No such file" info -m "$TMP/nonexistent.gguf"
 expect 1 "is a directory|not a regular file" info -m "$TMP"
 
@@ -59,7 +59,7 @@ expect 1 "is a directory|not a regular file" info -m "$TMP"
 expect 2 "prompt: [0-9]+ tokens do not fit in the context of 8" run -m "$MODELS/stories260K.gguf" \
     -p "Once upon a time there was a little girl named Lily" --ctx 8
 expect 2 "invalid UTF-8" run -m "$MODELS/stories260K.gguf" -p "$(printf 'bad \377 byte')"
-expect 2 "--ctx: 100000 is more than the model's context length 512" run -m "$MODELS/stories260K.gguf" -p hi --ctx 100000
+expect 2 "--ctx: 100000 is more than the model's context length 2048" run -m "$MODELS/stories260K.gguf" -p hi --ctx 100000
 expect 2 "--temp: must be >= 0" run -m "$MODELS/stories260K.gguf" -p hi --temp -1
 expect 2 "--top-p: must be in \(0, 1\]" run -m "$MODELS/stories260K.gguf" -p hi --top-p 0
 expect 2 "--n-predict: 'x' is not a whole number" run -m "$MODELS/stories260K.gguf" -p hi -n x
