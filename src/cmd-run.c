@@ -20,8 +20,9 @@
 #include "generate.h"
 #include "model.h"
 #include "tokenizer.h"
+#include "vocab.h"
 
-#define RUN_PIECE_MAX	65536
+#define RUN_PIECE_MAX	(VOCAB_MAX_TOKEN_BYTES + 64)
 
 static int cmd_run_exec(int, char **);
 

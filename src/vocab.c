@@ -368,6 +368,10 @@ vocab_finish(struct vocab *v, struct vocab_buf *b, const char *path,
 	uint32_t		*lens;
 	uint8_t			 t;
 
+	/* Texts are read through b->p, which must exist even if they are
+	 * all empty. */
+	if (b->p == NULL && vocab_buf_add(b, "", 1) != 0)
+		goto nomem;
 	for (id = 0; id < v->n; id++) {
 		in->piece_off[id] = pb.n;
 		if (vocab_make_piece(v, b->p, id, &pb) != 0 ||
@@ -380,10 +384,7 @@ vocab_finish(struct vocab *v, struct vocab_buf *b, const char *path,
 			in->max_piece = in->piece_len[id];
 	}
 	base = b->n;
-	/* The trailing NUL keeps the arena allocated even when every text
-	 * is empty. */
-	if (vocab_buf_add(b, pb.p, pb.n) != 0 ||
-	    vocab_buf_add(b, "", 1) != 0) {
+	if (vocab_buf_add(b, pb.p, pb.n) != 0) {
 		free(pb.p);
 		goto nomem;
 	}
@@ -746,10 +747,11 @@ vocab_from_gguf(const struct gguf_file *f, struct vocab **out,
 
 	for (i = 0; i < v->n; i++) {
 		s = gguf_arr_str(tokens, i);
-		if (s.len > UINT32_MAX) {
+		if (s.len > VOCAB_MAX_TOKEN_BYTES) {
 			rc = qerr_set(err, Q_EFORMAT,
-			    "%s: tokenizer.ggml.tokens: token %d is too long",
-			    f->path, (int)i);
+			    "%s: tokenizer.ggml.tokens: token %d is %llu bytes "
+			    "long (at most %d)", f->path, (int)i,
+			    (unsigned long long)s.len, VOCAB_MAX_TOKEN_BYTES);
 			goto fail;
 		}
 		in->text_off[i] = b.n;
@@ -912,7 +914,8 @@ vocab_from_llama2c(const char *path, int32_t n_vocab, struct vocab **out,
 		goto fail;
 	}
 	maxlen = vocab_rd_i32(buf);
-	if (maxlen <= 0 || (size_t)maxlen > size) {
+	if (maxlen <= 0 || (size_t)maxlen > size ||
+	    maxlen > VOCAB_MAX_TOKEN_BYTES) {
 		rc = qerr_set(err, Q_EFORMAT,
 		    "%s: max_token_length: %d is out of range", path,
 		    (int)maxlen);

@@ -31,6 +31,10 @@ enum vocab_pre {
 	VOCAB_PRE_QWEN2		/* Llama 3 regex with single digits */
 };
 
+/* Longest token text accepted; no real vocabulary comes near it, and it
+ * bounds every decoded piece (see detok_push). */
+#define VOCAB_MAX_TOKEN_BYTES 4096
+
 struct vocab_int;
 
 struct vocab {

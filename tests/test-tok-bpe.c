@@ -704,6 +704,28 @@ gb_kv_i32s(struct gb *b, const char *key, const int32_t *v, size_t n)
 	b->nkv++;
 }
 
+static void
+gb_kv_f32s(struct gb *b, const char *key, const float *v, size_t n)
+{
+	gb_str(b, key);
+	gb_u32(b, GGUF_VT_ARRAY);
+	gb_u32(b, GGUF_VT_FLOAT32);
+	gb_u64(b, n);
+	gb_put(b, v, n * 4);
+	b->nkv++;
+}
+
+static void
+gb_kv_bool(struct gb *b, const char *key, int val)
+{
+	unsigned char	c = val != 0;
+
+	gb_str(b, key);
+	gb_u32(b, GGUF_VT_BOOL);
+	gb_put(b, &c, 1);
+	b->nkv++;
+}
+
 /* Opens the key/values in kv as a GGUF (no tensors) and builds a vocab;
  * returns its result code. */
 static int
@@ -867,6 +889,77 @@ test_chat_template(void **state)
 	assert_null(vocabs[V_SMOLLM]->chat_template);
 }
 
+/* A SentencePiece vocab in GGUF form: scores decide the merge order,
+ * add_space_prefix and the id keys are honoured. */
+static void
+test_spm_gguf(void **state)
+{
+	static const char *const tok[] = {
+		"<unk>", "<s>", "</s>", "\xE2\x96\x81", "a", "b",
+		"\xE2\x96\x81" "a", "ab", "\xE2\x96\x81" "ab", "<0x63>",
+		"<|user|>"
+	};
+	static const float score[] = { 0, 0, 0, -1, -2, -3, -5, -4, -6, 0,
+	    0 };
+	static const int32_t type[] = { 2, 3, 3, 1, 1, 1, 1, 1, 1, 6, 4 };
+	static const int32_t pfx[] = { 8 };		/* "▁ab" */
+	static const int32_t nopfx[] = { 7, 9 };	/* "ab", byte 'c' */
+	static const int32_t user[] = { 10, 6 };	/* <|user|> ▁a */
+	static const char *const empty[] = { "", "" };
+	struct vocab	*v;
+	struct qerr	 err;
+	struct gb	 b;
+	size_t		 len;
+
+	(void)state;
+	memset(&b, 0, sizeof b);
+	gb_kv_str(&b, "tokenizer.ggml.model", "llama");
+	gb_kv_strs(&b, "tokenizer.ggml.tokens", tok, 11);
+	gb_kv_f32s(&b, "tokenizer.ggml.scores", score, 11);
+	gb_kv_i32s(&b, "tokenizer.ggml.token_type", type, 11);
+	gb_kv_u32(&b, "tokenizer.ggml.eot_token_id", 10);
+	if (gb_vocab(&b, &v, &err) != Q_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(v->kind, VOCAB_SPM);
+	assert_int_equal(v->bos, 1);
+	assert_int_equal(v->eos, 2);
+	assert_int_equal(v->unk, 0);
+	assert_true(v->add_bos);
+	assert_true(v->add_space_prefix);
+	assert_true(vocab_is_eog(v, 10));
+	assert_true(vocab_is_eog(v, 2));
+	/* "ab" (-4) beats "▁a" (-5), then "▁ab". */
+	expect_ids(v, "ab", 0, pfx, 1);
+	/* The text after a special token gets the prefix again. */
+	expect_ids(v, "<|user|>a", 1, user, 2);
+	tok_piece(v, 9, &len);
+	assert_int_equal(len, 1);
+	vocab_free(v);
+
+	memset(&b, 0, sizeof b);
+	gb_kv_str(&b, "tokenizer.ggml.model", "llama");
+	gb_kv_strs(&b, "tokenizer.ggml.tokens", tok, 11);
+	gb_kv_f32s(&b, "tokenizer.ggml.scores", score, 11);
+	gb_kv_i32s(&b, "tokenizer.ggml.token_type", type, 11);
+	gb_kv_bool(&b, "tokenizer.ggml.add_space_prefix", 0);
+	gb_kv_bool(&b, "tokenizer.ggml.add_bos_token", 0);
+	if (gb_vocab(&b, &v, &err) != Q_OK)
+		fail_msg("%s", err.msg);
+	assert_false(v->add_space_prefix);
+	assert_false(v->add_bos);
+	expect_ids(v, "abc", 0, nopfx, 2);
+	vocab_free(v);
+
+	/* Degenerate but well-formed: nothing to match, nothing breaks. */
+	memset(&b, 0, sizeof b);
+	gb_kv_str(&b, "tokenizer.ggml.model", "llama");
+	gb_kv_strs(&b, "tokenizer.ggml.tokens", empty, 2);
+	if (gb_vocab(&b, &v, &err) != Q_OK)
+		fail_msg("%s", err.msg);
+	expect_ids(v, "", 0, NULL, 0);
+	vocab_free(v);
+}
+
 static void
 test_unicode(void **state)
 {
@@ -934,6 +1027,7 @@ main(void)
 		cmocka_unit_test(test_merge_order),
 		cmocka_unit_test(test_bad_metadata),
 		cmocka_unit_test(test_chat_template),
+		cmocka_unit_test(test_spm_gguf),
 		cmocka_unit_test(test_unicode),
 	};
 
