@@ -38,7 +38,7 @@ const struct cmd_entry cmd_run_entry = {
 "  -n, --n-predict N       tokens to generate (default -1: until the end of\n"
 "                          the answer or of the context)\n"
 "  -c, --ctx N             context positions, prompt included (default: the\n"
-"                          model's context length)\n"
+"                          model's context length, at most 4096)\n"
 "      --temp T            temperature, 0 = greedy (default 0.8)\n"
 "      --top-k K           keep the K most probable tokens, 0 = all (default 40)\n"
 "      --top-p P           keep the most probable tokens up to total\n"

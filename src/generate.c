@@ -36,7 +36,8 @@ generate_ctx(const struct model *m, const struct gen_params *p,
     size_t n_prompt, int *n_ctx, struct qerr *err)
 {
 	int	max = m->cfg.n_ctx_train;
-	int	ctx = p->n_ctx > 0 ? p->n_ctx : max;
+	int	ctx = p->n_ctx > 0 ? p->n_ctx :
+	    (max < GEN_DEFAULT_CTX ? max : GEN_DEFAULT_CTX);
 
 	if (p->n_ctx > max)
 		return (qerr_set(err, Q_EUSAGE, "--ctx: %d is more than the "

@@ -13,9 +13,14 @@
 #include "qerr.h"
 #include "sampler.h"
 
+/* Default context: a model's trained context can be 128k positions, whose
+ * KV cache would not fit in memory; llama.cpp picks the same default. */
+#define GEN_DEFAULT_CTX	4096
+
 struct gen_params {
 	int		n_predict;	/* < 0: until EOS or the context is full */
-	int		n_ctx;		/* 0: the model's trained context */
+	int		n_ctx;		/* 0: GEN_DEFAULT_CTX or the model's
+					 * trained context if smaller */
 	float		temp;
 	int		top_k;
 	float		top_p;

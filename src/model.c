@@ -307,6 +307,16 @@ model_load_gguf(struct model *m, struct qerr *err)
 	    (rc = model_gguf_mat(m, "output.weight", c->n_vocab, c->dim, 1,
 	    &m->output, err)) != Q_OK)
 		return (rc);
+	/* Llama 3.1-style files scale the RoPE frequencies per dimension */
+	if (gguf_find_tensor(m->gguf, "rope_freqs.weight") != NULL &&
+	    (rc = model_gguf_vec(m, "rope_freqs.weight", c->rope_dim / 2,
+	    &m->rope_freqs, err)) != Q_OK)
+		return (rc);
+	for (int i = 0; m->rope_freqs != NULL && i < c->rope_dim / 2; i++)
+		if (!(m->rope_freqs[i] > 0 && m->rope_freqs[i] < 1e30f))
+			return (qerr_set(err, Q_EFORMAT, "%s: tensor "
+			    "'rope_freqs.weight': element %d is %g, not a "
+			    "positive number", m->path, i, m->rope_freqs[i]));
 	if (m->output.data == NULL) {
 		m->output = m->token_embd;
 		m->tied_output = 1;

@@ -75,6 +75,8 @@ struct model {
 	const float		*output_norm;	/* (dim) */
 	struct mat		 output;	/* (vocab, dim) */
 	int			 tied_output;	/* output is token_embd */
+	const float		*rope_freqs;	/* (rope_dim / 2) divisors of
+						 * RoPE frequencies, or NULL */
 	struct layer_weights	*layers;	/* n_layers */
 	uint64_t		 n_params;	/* weights in all tensors */
 	struct model_tensor	*tensors;

@@ -121,9 +121,12 @@ transformer_init(struct transformer *t, const struct model *m, int n_ctx,
 		return (qerr_set(err, Q_ENOMEM, "out of memory for a %d-position "
 		    "context", n_ctx));
 	}
-	for (int i = 0; i < c->rope_dim; i += 2)
+	for (int i = 0; i < c->rope_dim; i += 2) {
 		t->rope_freq[i / 2] = 1.0f / powf(c->rope_theta,
 		    (float)i / (float)c->rope_dim);
+		if (m->rope_freqs != NULL)
+			t->rope_freq[i / 2] /= m->rope_freqs[i / 2];
+	}
 	return (Q_OK);
 }
 

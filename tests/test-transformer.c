@@ -153,6 +153,41 @@ test_rope_relative(void **state)
 	transformer_free(&tr);
 }
 
+/* Scores (log-ratios against position 0) of the query at position p in a
+ * run of token 1 from position 0, on the tiny model with fixed Q/K. */
+static void
+rope_scores(struct tiny *t, int p, float *s)
+{
+	struct transformer	tr;
+
+	for (int i = 0; i < 16; i++)
+		t->wq[i] = (float)((i * 7) % 5) - 2.0f;
+	for (int i = 0; i < 8; i++)
+		t->wk[i] = (float)((i * 3) % 4) - 1.5f;
+	assert_int_equal(transformer_init(&tr, &t->m, p + 1, NULL), Q_OK);
+	for (int q = 0; q <= p; q++)
+		transformer_forward(&tr, 1, q);
+	for (int j = 0; j <= p; j++)
+		s[j] = logf(tr.att[j] / tr.att[0]);
+	transformer_free(&tr);
+}
+
+/* rope_freqs.weight (Llama 3.1) divides each frequency: with a factor of
+ * 2 a distance of 4 rotates like a distance of 2 without it. */
+static void
+test_rope_freq_factors(void **state)
+{
+	struct tiny	t;
+	float		plain[8], scaled[8], two = 2.0f;
+
+	tiny_init(&t);
+	rope_scores(&t, 2, plain);
+	t.m.rope_freqs = &two;
+	rope_scores(&t, 4, scaled);
+	assert_float_equal(scaled[0] - scaled[4], plain[0] - plain[2], 1e-4);
+	assert_true(fabsf(plain[0] - plain[2]) > 1e-3);
+}
+
 static void
 test_bad_context(void **state)
 {
@@ -173,6 +208,7 @@ main(void)
 		cmocka_unit_test(test_zero_blocks),
 		cmocka_unit_test(test_attention_and_ffn),
 		cmocka_unit_test(test_rope_relative),
+		cmocka_unit_test(test_rope_freq_factors),
 		cmocka_unit_test(test_bad_context),
 	};
 
