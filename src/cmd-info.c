@@ -27,30 +27,34 @@ const struct cmd_entry cmd_info_entry = {
 	.exec = cmd_info_exec,
 };
 
+/* v scaled to kilo/mega/giga with the given unit suffixes ("" for none). */
+static void
+info_human(char *buf, size_t n, double v, const char *const unit[4])
+{
+	if (v >= 1e9)
+		snprintf(buf, n, "%.2f %s", v / 1e9, unit[3]);
+	else if (v >= 1e6)
+		snprintf(buf, n, "%.2f %s", v / 1e6, unit[2]);
+	else if (v >= 1e3)
+		snprintf(buf, n, "%.2f %s", v / 1e3, unit[1]);
+	else
+		snprintf(buf, n, "%.0f%s%s", v, *unit[0] ? " " : "", unit[0]);
+}
+
 static void
 info_size(char *buf, size_t n, double bytes)
 {
-	if (bytes >= 1e9)
-		snprintf(buf, n, "%.2f GB", bytes / 1e9);
-	else if (bytes >= 1e6)
-		snprintf(buf, n, "%.2f MB", bytes / 1e6);
-	else if (bytes >= 1e3)
-		snprintf(buf, n, "%.2f kB", bytes / 1e3);
-	else
-		snprintf(buf, n, "%.0f B", bytes);
+	static const char *const unit[4] = { "B", "kB", "MB", "GB" };
+
+	info_human(buf, n, bytes, unit);
 }
 
 static void
 info_count(char *buf, size_t n, double v)
 {
-	if (v >= 1e9)
-		snprintf(buf, n, "%.2f B", v / 1e9);
-	else if (v >= 1e6)
-		snprintf(buf, n, "%.2f M", v / 1e6);
-	else if (v >= 1e3)
-		snprintf(buf, n, "%.2f K", v / 1e3);
-	else
-		snprintf(buf, n, "%.0f", v);
+	static const char *const unit[4] = { "", "K", "M", "B" };
+
+	info_human(buf, n, v, unit);
 }
 
 static uint64_t

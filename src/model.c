@@ -48,6 +48,15 @@ model_fmt_of(uint32_t ggml)
 }
 
 void
+model_mat_f32(struct mat *w, const void *data, int rows, int cols)
+{
+	w->fmt = KFMT_F32;
+	w->rows = rows;
+	w->cols = cols;
+	w->data = data;
+}
+
+void
 model_mat_row(const struct mat *w, int row, float *out)
 {
 	const struct kern_traits	*kt = kern_get(w->fmt);
@@ -256,10 +265,7 @@ model_gguf_mat(struct model *m, const char *name, int rows, int cols,
 	if ((rc = model_gguf_tensor(m, name, cols, rows, optional, &data,
 	    err)) != Q_OK)
 		return (rc);
-	w->fmt = KFMT_F32;
-	w->rows = rows;
-	w->cols = cols;
-	w->data = data;
+	model_mat_f32(w, data, rows, cols);
 	return (Q_OK);
 }
 
@@ -386,15 +392,6 @@ model_find_tokenizer(struct model *m, struct qerr *err)
 	    cand[0], cand[1]));
 }
 
-static void
-model_l2c_mat(struct mat *w, const float *data, int rows, int cols)
-{
-	w->fmt = KFMT_F32;
-	w->rows = rows;
-	w->cols = cols;
-	w->data = data;
-}
-
 /* Lists the checkpoint's arrays under the GGUF names they correspond to. */
 static int
 model_l2c_tensors(struct model *m)
@@ -480,8 +477,8 @@ model_load_llama2c(struct model *m, const char *tokenizer_path,
 	KV = (size_t)c->n_kv_heads * c->head_size;
 	if ((m->layers = calloc(c->n_layers, sizeof *m->layers)) == NULL)
 		return (qerr_set(err, Q_ENOMEM, "out of memory"));
-	model_l2c_mat(&m->token_embd, f->token_embedding, c->n_vocab, c->dim);
-	model_l2c_mat(&m->output, f->wcls, c->n_vocab, c->dim);
+	model_mat_f32(&m->token_embd, f->token_embedding, c->n_vocab, c->dim);
+	model_mat_f32(&m->output, f->wcls, c->n_vocab, c->dim);
 	m->tied_output = f->shared_classifier;
 	m->output_norm = f->rms_final;
 	for (int l = 0; l < c->n_layers; l++) {
@@ -489,13 +486,13 @@ model_load_llama2c(struct model *m, const char *tokenizer_path,
 
 		lw->attn_norm = f->rms_att + l * D;
 		lw->ffn_norm = f->rms_ffn + l * D;
-		model_l2c_mat(&lw->wq, f->wq + l * D * D, D, D);
-		model_l2c_mat(&lw->wk, f->wk + l * KV * D, KV, D);
-		model_l2c_mat(&lw->wv, f->wv + l * KV * D, KV, D);
-		model_l2c_mat(&lw->wo, f->wo + l * D * D, D, D);
-		model_l2c_mat(&lw->w_gate, f->w1 + l * H * D, H, D);
-		model_l2c_mat(&lw->w_down, f->w2 + l * D * H, D, H);
-		model_l2c_mat(&lw->w_up, f->w3 + l * H * D, H, D);
+		model_mat_f32(&lw->wq, f->wq + l * D * D, D, D);
+		model_mat_f32(&lw->wk, f->wk + l * KV * D, KV, D);
+		model_mat_f32(&lw->wv, f->wv + l * KV * D, KV, D);
+		model_mat_f32(&lw->wo, f->wo + l * D * D, D, D);
+		model_mat_f32(&lw->w_gate, f->w1 + l * H * D, H, D);
+		model_mat_f32(&lw->w_down, f->w2 + l * D * H, D, H);
+		model_mat_f32(&lw->w_up, f->w3 + l * H * D, H, D);
 	}
 	if (model_l2c_tensors(m) != 0)
 		return (qerr_set(err, Q_ENOMEM, "out of memory"));

@@ -92,6 +92,8 @@ struct model {
 int	model_load(const char *path, const char *tokenizer_path,
 	    struct model **out, struct qerr *err);
 void	model_free(struct model *m);
+/* Points w at rows x cols f32 weights. */
+void	model_mat_f32(struct mat *w, const void *data, int rows, int cols);
 /* Copies row `row` of w into out (cols floats), converting its format. */
 void	model_mat_row(const struct mat *w, int row, float *out);
 

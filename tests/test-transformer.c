@@ -30,15 +30,6 @@ struct tiny {
 };
 
 static void
-tiny_mat(struct mat *w, float *data, int rows, int cols)
-{
-	w->fmt = KFMT_F32;
-	w->rows = rows;
-	w->cols = cols;
-	w->data = data;
-}
-
-static void
 tiny_init(struct tiny *t)
 {
 	memset(t, 0, sizeof *t);
@@ -50,18 +41,18 @@ tiny_init(struct tiny *t)
 		t->ones[i] = 1.0f;
 		t->embd[4 + i] = (float)(i + 1);	/* token 1: 1 2 3 4 */
 	}
-	tiny_mat(&t->m.token_embd, t->embd, 3, 4);
-	tiny_mat(&t->m.output, t->out, 3, 4);
+	model_mat_f32(&t->m.token_embd, t->embd, 3, 4);
+	model_mat_f32(&t->m.output, t->out, 3, 4);
 	t->m.output_norm = t->ones;
 	t->lw.attn_norm = t->ones;
 	t->lw.ffn_norm = t->ones;
-	tiny_mat(&t->lw.wq, t->wq, 4, 4);
-	tiny_mat(&t->lw.wk, t->wk, 2, 4);
-	tiny_mat(&t->lw.wv, t->wv, 2, 4);
-	tiny_mat(&t->lw.wo, t->wo, 4, 4);
-	tiny_mat(&t->lw.w_gate, t->gate, 4, 4);
-	tiny_mat(&t->lw.w_up, t->up, 4, 4);
-	tiny_mat(&t->lw.w_down, t->down, 4, 4);
+	model_mat_f32(&t->lw.wq, t->wq, 4, 4);
+	model_mat_f32(&t->lw.wk, t->wk, 2, 4);
+	model_mat_f32(&t->lw.wv, t->wv, 2, 4);
+	model_mat_f32(&t->lw.wo, t->wo, 4, 4);
+	model_mat_f32(&t->lw.w_gate, t->gate, 4, 4);
+	model_mat_f32(&t->lw.w_up, t->up, 4, 4);
+	model_mat_f32(&t->lw.w_down, t->down, 4, 4);
 	t->m.layers = &t->lw;
 }
 
