@@ -72,6 +72,21 @@ _Static_assert(sizeof(block_tq2_0) == QK_TQ2_0 / 4 + sizeof(kern_half),
     "wrong tq2_0 block size/padding");
 
 /*
+ * T2: qcmp's ternary layout for rows that are multiples of 32: 32 weights,
+ * w = (c - 1) * d with 2-bit code c in {0, 1, 2}; byte m holds weights m,
+ * m + 8, m + 16, m + 24 at bits 0, 2, 4, 6.  Filled by absmax per group
+ * (t2) or BitNet's absmean per row (t2m).
+ * 2.5 bits per weight.
+ */
+#define QK_T2 32
+typedef struct {
+	kern_half	d;		/* scale */
+	uint8_t		qs[QK_T2 / 4];	/* 4 codes/byte, see above */
+} block_t2;
+_Static_assert(sizeof(block_t2) == sizeof(kern_half) + QK_T2 / 4,
+    "wrong t2 block size/padding");
+
+/*
  * Scalar references: the truth every faster kernel must reproduce.  n is a
  * weight count and must be a whole number of blocks (asserted).  Whatever
  * qcmp writes to disk comes from the *_quantize_ref functions.

@@ -11,10 +11,12 @@
 #include <string.h>
 
 #include "blocks.h"
+#include "kern-impl.h"
 
 #define KERN_BPW(bytes, len)	((double)(bytes) * 8.0 / (double)(len))
 
-static const struct kern_traits kern_traits[KFMT_COUNT] = {
+/* Not const: kern_install() points matvec at the chosen ISA's kernel. */
+static struct kern_traits kern_traits[KFMT_COUNT] = {
 	[KFMT_F32] = {
 		.name = "f32",
 		.block_len = 1,
@@ -22,6 +24,10 @@ static const struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(float), 1),
 		.to_float = f32_dequantize_ref,
 		.from_float_ref = f32_quantize_ref,
+		.int_act = 0,
+		.matvec = f32_matvec_ref,
+		.matvec_ref = f32_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
 	},
 	[KFMT_F16] = {
 		.name = "f16",
@@ -30,6 +36,10 @@ static const struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(kern_half), 1),
 		.to_float = f16_dequantize_ref,
 		.from_float_ref = f16_quantize_ref,
+		.int_act = 0,
+		.matvec = f16_matvec_ref,
+		.matvec_ref = f16_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
 	},
 	[KFMT_BF16] = {
 		.name = "bf16",
@@ -38,6 +48,10 @@ static const struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(uint16_t), 1),
 		.to_float = bf16_dequantize_ref,
 		.from_float_ref = bf16_quantize_ref,
+		.int_act = 0,
+		.matvec = bf16_matvec_ref,
+		.matvec_ref = bf16_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
 	},
 	[KFMT_Q8_0] = {
 		.name = "q8_0",
@@ -46,6 +60,10 @@ static const struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_q8_0), QK_Q8_0),
 		.to_float = q8_0_dequantize_ref,
 		.from_float_ref = q8_0_quantize_ref,
+		.int_act = 1,
+		.matvec = q8_0_matvec_ref,
+		.matvec_ref = q8_0_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
 	},
 	[KFMT_Q4_0] = {
 		.name = "q4_0",
@@ -54,6 +72,10 @@ static const struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_q4_0), QK_Q4_0),
 		.to_float = q4_0_dequantize_ref,
 		.from_float_ref = q4_0_quantize_ref,
+		.int_act = 1,
+		.matvec = q4_0_matvec_ref,
+		.matvec_ref = q4_0_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
 	},
 	[KFMT_TQ1_0] = {
 		.name = "tq1_0",
@@ -62,6 +84,10 @@ static const struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_tq1_0), QK_TQ1_0),
 		.to_float = tq1_0_dequantize_ref,
 		.from_float_ref = tq1_0_quantize_ref,
+		.int_act = 1,
+		.matvec = tq1_0_matvec_ref,
+		.matvec_ref = tq1_0_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
 	},
 	[KFMT_TQ2_0] = {
 		.name = "tq2_0",
@@ -70,6 +96,34 @@ static const struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_tq2_0), QK_TQ2_0),
 		.to_float = tq2_0_dequantize_ref,
 		.from_float_ref = tq2_0_quantize_ref,
+		.int_act = 1,
+		.matvec = tq2_0_matvec_ref,
+		.matvec_ref = tq2_0_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
+	},
+	[KFMT_T2] = {
+		.name = "t2",
+		.block_len = QK_T2,
+		.block_bytes = sizeof(block_t2),
+		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
+		.to_float = t2_dequantize_ref,
+		.from_float_ref = t2_quantize_ref,
+		.int_act = 1,
+		.matvec = t2_matvec_ref,
+		.matvec_ref = t2_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
+	},
+	[KFMT_T2M] = {
+		.name = "t2m",
+		.block_len = QK_T2,
+		.block_bytes = sizeof(block_t2),
+		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
+		.to_float = t2_dequantize_ref,
+		.from_float_ref = t2m_quantize_ref,
+		.int_act = 1,
+		.matvec = t2_matvec_ref,
+		.matvec_ref = t2_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
 	},
 };
 
@@ -78,6 +132,22 @@ kern_get(enum kfmt fmt)
 {
 	assert((unsigned)fmt < KFMT_COUNT);
 	return (&kern_traits[fmt]);
+}
+
+void
+kern_install(enum kfmt fmt, kern_matvec_fn fn, enum kern_isa isa)
+{
+	assert((unsigned)fmt < KFMT_COUNT && fn != NULL);
+	kern_traits[fmt].matvec = fn;
+	kern_traits[fmt].matvec_isa = isa;
+}
+
+int64_t
+kern_pad(enum kfmt fmt, int64_t n)
+{
+	int64_t	bl = kern_get(fmt)->block_len;
+
+	return ((n + bl - 1) / bl * bl);
 }
 
 int

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "qerr.h"
+
 enum kfmt {
 	KFMT_F32 = 0,
 	KFMT_F16,
@@ -17,8 +19,41 @@ enum kfmt {
 	KFMT_Q4_0,
 	KFMT_TQ1_0,
 	KFMT_TQ2_0,
+	KFMT_T2,	/* ternary, 32-weight groups, absmax scale per group */
+	KFMT_T2M,	/* same layout, absmean scale per row (BitNet b1.58) */
 	KFMT_COUNT
 };
+
+/* Instruction sets a kernel can be written for, weakest first. */
+enum kern_isa {
+	KISA_SCALAR = 0,
+	KISA_AVX2,	/* AVX2 + FMA + F16C */
+	KISA_AVX512,	/* AVX-512 F/BW/VL, with VNNI */
+	KISA_NEON,	/* AArch64 Advanced SIMD with dotprod */
+	KISA_COUNT
+};
+
+/* Activations quantized once per input vector and shared by every integer
+ * matrix that reads it: blocks of KACT_BLOCK values, each an fp32 scale
+ * and int8 values in [-127, 127] (never -128), with the block's sum for
+ * the offset tricks of unsigned weight codes.  f keeps the f32 vector for
+ * the 16- and 32-bit formats. */
+#define KACT_BLOCK	32
+struct kact {
+	int64_t		 n;	/* values, padded with zeros to whole blocks */
+	int64_t		 cap;	/* capacity of q (a multiple of KACT_BLOCK) */
+	int8_t		*q;	/* (cap) 64-byte aligned */
+	float		*d;	/* (cap / KACT_BLOCK) scales */
+	int32_t		*sum;	/* (cap / KACT_BLOCK) sums of q */
+	float		*f;	/* (cap) the f32 input, zero-padded */
+};
+
+/* y[r] = dot(row r of w, activations) for r in [r0, r1); w points at row
+ * 0, rows are kern_row_bytes(fmt, cols) apart, cols is a whole number of
+ * blocks and <= a->n. */
+typedef void (*kern_matvec_fn)(const void *restrict w, int64_t cols,
+	    const struct kact *restrict a, float *restrict y, int64_t r0,
+	    int64_t r1);
 
 struct kern_traits {
 	const char	*name;		/* "q8_0", as users type it */
@@ -28,9 +63,13 @@ struct kern_traits {
 	/* n weights (a whole number of blocks) from x to y */
 	void		(*to_float)(const void *restrict x, float *restrict y,
 			    int64_t n);
-	/* scalar reference quantizer: n floats into blocks; NULL for none */
+	/* scalar reference quantizer of one row: n floats into blocks */
 	void		(*from_float_ref)(const float *restrict x,
 			    void *restrict y, int64_t n);
+	int		 int_act;	/* matvec reads a->q (else a->f) */
+	kern_matvec_fn	 matvec;	/* the active ISA's kernel */
+	kern_matvec_fn	 matvec_ref;	/* the scalar reference */
+	enum kern_isa	 matvec_isa;	/* which ISA matvec is */
 };
 
 /* Traits of fmt (asserts fmt < KFMT_COUNT). */
@@ -39,6 +78,31 @@ const struct kern_traits *kern_get(enum kfmt fmt);
 int	kern_find(const char *name);
 /* Bytes taken by n weights of fmt; n must be a whole number of blocks. */
 size_t	kern_row_bytes(enum kfmt fmt, int64_t n);
+
+/* Detects the CPU, honours $QCMP_ISA (scalar, avx2, avx512, neon) and
+ * fills every format's active kernel; Q_EUSAGE naming the variable when
+ * it asks for an ISA this CPU or build lacks.  Safe to call again. */
+int	kern_init(struct qerr *err);
+/* Forces isa for every format (tests, benchmarks); Q_EUSAGE if absent. */
+int	kern_set_isa(enum kern_isa isa, struct qerr *err);
+/* The ISA kern_init chose (or kern_set_isa forced). */
+enum kern_isa kern_isa(void);
+/* 1 when this build has kernels for isa and the CPU can run them. */
+int	kern_isa_available(enum kern_isa isa);
+const char *kern_isa_name(enum kern_isa isa);
+/* "avx2 fma f16c avx512f ..." : the CPU features qcmp looks at. */
+const char *kern_cpu_features(void);
+
+/* Allocates activation buffers for vectors of up to n values. */
+int	kact_init(struct kact *a, int64_t n);
+void	kact_free(struct kact *a);
+/* Quantizes x[0..n) into a (n <= capacity): pads to whole blocks with
+ * zeros; the result is identical whatever the ISA. */
+void	kact_quantize(struct kact *a, const float *x, int64_t n);
+/* The scalar reference of kact_quantize. */
+void	kact_quantize_ref(struct kact *a, const float *x, int64_t n);
+/* n rounded up to a whole number of fmt's blocks. */
+int64_t	kern_pad(enum kfmt fmt, int64_t n);
 
 /* IEEE half / bfloat16 conversions (round to nearest even). */
 float		kern_f16_to_f32(uint16_t h);

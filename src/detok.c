@@ -30,40 +30,13 @@ detok_put(struct detok_sink *k, const void *s, size_t n)
 	k->pos += n;
 }
 
-static int
-detok_continues(const unsigned char *pend, int npend, unsigned char b)
-{
-	unsigned char	lo = 0x80, hi = 0xBF;
-
-	if (npend == 1) {
-		/* As in unicode_decode: what the second byte may be rules
-		 * out overlong forms, surrogates and code points past
-		 * U+10FFFF as early as possible. */
-		switch (pend[0]) {
-		case 0xE0:
-			lo = 0xA0;
-			break;
-		case 0xED:
-			hi = 0x9F;
-			break;
-		case 0xF0:
-			lo = 0x90;
-			break;
-		case 0xF4:
-			hi = 0x8F;
-			break;
-		}
-	}
-	return (b >= lo && b <= hi);
-}
-
 static void
 detok_byte(struct detok *d, unsigned char b, struct detok_sink *k)
 {
 	size_t	need;
 
 	if (d->npend > 0) {
-		if (detok_continues(d->pend, d->npend, b)) {
+		if (unicode_continues(d->pend[0], (size_t)d->npend, b)) {
 			d->pend[d->npend++] = b;
 			need = unicode_seqlen(d->pend[0]);
 			if ((size_t)d->npend == need) {

@@ -175,6 +175,21 @@ gguf_le_f64(const uint8_t *p)
 	return (x);
 }
 
+/* The n-byte (1, 2, 4 or 8) little-endian two's-complement integer at p. */
+static int64_t
+gguf_le_signed(const uint8_t *p, size_t n)
+{
+	switch (n) {
+	case 1:
+		return ((int8_t)p[0]);
+	case 2:
+		return ((int16_t)gguf_le(p, 2));
+	case 4:
+		return ((int32_t)gguf_le(p, 4));
+	}
+	return ((int64_t)gguf_le(p, 8));
+}
+
 /* Copies a file-supplied name into buf for a message, so that control
  * bytes and huge names cannot garble or swamp the one-line error. */
 static const char *
@@ -210,28 +225,34 @@ gguf_need(struct gguf_rd *rd, size_t n, const char *what)
 	return (Q_OK);
 }
 
+/* Reads an n-byte little-endian unsigned integer at the cursor. */
 static int
-gguf_rd_u32(struct gguf_rd *rd, uint32_t *v, const char *what)
+gguf_rd_uint(struct gguf_rd *rd, size_t n, uint64_t *v, const char *what)
 {
 	int	rc;
 
-	if ((rc = gguf_need(rd, 4, what)) != Q_OK)
+	if ((rc = gguf_need(rd, n, what)) != Q_OK)
 		return (rc);
-	*v = (uint32_t)gguf_le(rd->p + rd->pos, 4);
-	rd->pos += 4;
+	*v = gguf_le(rd->p + rd->pos, n);
+	rd->pos += n;
 	return (Q_OK);
+}
+
+static int
+gguf_rd_u32(struct gguf_rd *rd, uint32_t *v, const char *what)
+{
+	uint64_t	u;
+	int		rc;
+
+	if ((rc = gguf_rd_uint(rd, 4, &u, what)) == Q_OK)
+		*v = (uint32_t)u;
+	return (rc);
 }
 
 static int
 gguf_rd_u64(struct gguf_rd *rd, uint64_t *v, const char *what)
 {
-	int	rc;
-
-	if ((rc = gguf_need(rd, 8, what)) != Q_OK)
-		return (rc);
-	*v = gguf_le(rd->p + rd->pos, 8);
-	rd->pos += 8;
-	return (Q_OK);
+	return (gguf_rd_uint(rd, 8, v, what));
 }
 
 /* A length-prefixed string; what names it in messages ("key", "name"). */
@@ -397,16 +418,10 @@ gguf_rd_value(struct gguf_rd *rd, struct gguf_kv *kv)
 		kv->v.u64 = p[0];
 		break;
 	case GGUF_VT_INT8:
-		kv->v.i64 = (int8_t)p[0];
-		break;
 	case GGUF_VT_INT16:
-		kv->v.i64 = (int16_t)gguf_le(p, 2);
-		break;
 	case GGUF_VT_INT32:
-		kv->v.i64 = (int32_t)gguf_le(p, 4);
-		break;
 	case GGUF_VT_INT64:
-		kv->v.i64 = (int64_t)gguf_le(p, 8);
+		kv->v.i64 = gguf_le_signed(p, sz);
 		break;
 	case GGUF_VT_FLOAT32:
 		kv->v.f64 = gguf_le_f32(p);
@@ -872,56 +887,72 @@ gguf_close(struct gguf_file *f)
 	free(pv);
 }
 
-const struct gguf_kv *
-gguf_find(const struct gguf_file *f, const char *key)
+static struct gguf_str
+gguf_kv_name_at(const void *index, size_t i)
 {
-	const struct gguf_priv	*pv = (const struct gguf_priv *)f;
-	struct gguf_str		 k;
-	size_t			 lo = 0, hi, mid;
-	int			 c;
+	return (((const struct gguf_kv *const *)index)[i]->key);
+}
 
-	if (pv->kv_sorted == NULL)
-		return (NULL);
-	k.ptr = key;
-	k.len = strlen(key);
-	hi = (size_t)f->n_kv;
+static struct gguf_str
+gguf_tensor_name_at(const void *index, size_t i)
+{
+	return (((const struct gguf_tensor *const *)index)[i]->name);
+}
+
+/*
+ * Binary search of an index of n entries sorted by name (name_at gives
+ * entry i's); sets *at and returns 1 when name is there, else 0.  One
+ * search serves the key and the tensor index alike.
+ */
+static int
+gguf_search(const void *index, uint64_t n,
+    struct gguf_str (*name_at)(const void *, size_t), const char *name,
+    size_t *at)
+{
+	struct gguf_str	 k;
+	size_t		 lo = 0, hi = (size_t)n, mid;
+	int		 c;
+
+	if (index == NULL)
+		return (0);
+	k.ptr = name;
+	k.len = strlen(name);
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		c = gguf_str_cmp(pv->kv_sorted[mid]->key, k);
-		if (c == 0)
-			return (pv->kv_sorted[mid]);
+		c = gguf_str_cmp(name_at(index, mid), k);
+		if (c == 0) {
+			*at = mid;
+			return (1);
+		}
 		if (c < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	return (NULL);
+	return (0);
+}
+
+const struct gguf_kv *
+gguf_find(const struct gguf_file *f, const char *key)
+{
+	const struct gguf_priv	*pv = (const struct gguf_priv *)f;
+	size_t			 i;
+
+	if (!gguf_search(pv->kv_sorted, f->n_kv, gguf_kv_name_at, key, &i))
+		return (NULL);
+	return (pv->kv_sorted[i]);
 }
 
 const struct gguf_tensor *
 gguf_find_tensor(const struct gguf_file *f, const char *name)
 {
 	const struct gguf_priv	*pv = (const struct gguf_priv *)f;
-	struct gguf_str		 k;
-	size_t			 lo = 0, hi, mid;
-	int			 c;
+	size_t			 i;
 
-	if (pv->t_sorted == NULL)
+	if (!gguf_search(pv->t_sorted, f->n_tensors, gguf_tensor_name_at,
+	    name, &i))
 		return (NULL);
-	k.ptr = name;
-	k.len = strlen(name);
-	hi = (size_t)f->n_tensors;
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		c = gguf_str_cmp(pv->t_sorted[mid]->name, k);
-		if (c == 0)
-			return (pv->t_sorted[mid]);
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return (NULL);
+	return (pv->t_sorted[i]);
 }
 
 static int
@@ -1068,29 +1099,33 @@ gguf_arr_str(const struct gguf_kv *kv, uint64_t i)
 	return (s);
 }
 
+/* Element i of a numeric array kv, and its size in *sz. */
+static const uint8_t *
+gguf_arr_elem(const struct gguf_kv *kv, uint64_t i, size_t *sz)
+{
+	assert(kv->type == GGUF_VT_ARRAY && i < kv->v.arr.n);
+	*sz = gguf_vtype_size(kv->v.arr.type);
+	assert(*sz > 0);
+	return (kv->v.arr.data + i * *sz);
+}
+
 double
 gguf_arr_f64(const struct gguf_kv *kv, uint64_t i)
 {
 	const uint8_t	*p;
 	size_t		 sz;
 
-	assert(kv->type == GGUF_VT_ARRAY && i < kv->v.arr.n);
-	sz = gguf_vtype_size(kv->v.arr.type);
-	assert(sz > 0);
-	p = kv->v.arr.data + i * sz;
+	p = gguf_arr_elem(kv, i, &sz);
 	switch (kv->v.arr.type) {
 	case GGUF_VT_FLOAT32:
 		return (gguf_le_f32(p));
 	case GGUF_VT_FLOAT64:
 		return (gguf_le_f64(p));
 	case GGUF_VT_INT8:
-		return ((int8_t)p[0]);
 	case GGUF_VT_INT16:
-		return ((int16_t)gguf_le(p, 2));
 	case GGUF_VT_INT32:
-		return ((int32_t)gguf_le(p, 4));
 	case GGUF_VT_INT64:
-		return ((double)(int64_t)gguf_le(p, 8));
+		return ((double)gguf_le_signed(p, sz));
 	}
 	return ((double)gguf_le(p, sz));
 }
@@ -1103,10 +1138,7 @@ gguf_arr_i64(const struct gguf_kv *kv, uint64_t i)
 	double		 d;
 	size_t		 sz;
 
-	assert(kv->type == GGUF_VT_ARRAY && i < kv->v.arr.n);
-	sz = gguf_vtype_size(kv->v.arr.type);
-	assert(sz > 0);
-	p = kv->v.arr.data + i * sz;
+	p = gguf_arr_elem(kv, i, &sz);
 	switch (kv->v.arr.type) {
 	case GGUF_VT_FLOAT32:
 	case GGUF_VT_FLOAT64:
@@ -1122,13 +1154,10 @@ gguf_arr_i64(const struct gguf_kv *kv, uint64_t i)
 			return (INT64_MIN);
 		return ((int64_t)d);
 	case GGUF_VT_INT8:
-		return ((int8_t)p[0]);
 	case GGUF_VT_INT16:
-		return ((int16_t)gguf_le(p, 2));
 	case GGUF_VT_INT32:
-		return ((int32_t)gguf_le(p, 4));
 	case GGUF_VT_INT64:
-		return ((int64_t)gguf_le(p, 8));
+		return (gguf_le_signed(p, sz));
 	}
 	u = gguf_le(p, sz);
 	return (u > INT64_MAX ? INT64_MAX : (int64_t)u);

@@ -18,16 +18,10 @@
 #include "unicode.h"
 #include "vocab.h"
 
-struct bpe_sym {
-	int32_t		 prev, next;
-	uint32_t	 n;		/* bytes of the word it covers */
-	int32_t		 id;		/* token, or -1 */
-};
-
 struct bpe_ctx {
 	const struct vocab	*v;
 	struct tok_out		*o;
-	struct bpe_sym		*sym;	/* a byte each, longest word */
+	struct tok_sym		*sym;	/* a byte each, longest word */
 	size_t			 nsym;
 	char			*mapped;
 	struct tok_heap		 heap;
@@ -212,8 +206,9 @@ bpe_find_merge(const struct vocab_int *in, int32_t a, int32_t b)
 }
 
 static int
-bpe_try_pair(struct bpe_ctx *c, int32_t l, int32_t r)
+bpe_try_pair(void *arg, int32_t l, int32_t r)
 {
+	struct bpe_ctx		*c = arg;
 	const struct tok_merge	*m;
 	struct tok_cand		 cand;
 
@@ -233,8 +228,7 @@ static int
 bpe_word(struct bpe_ctx *c, const char *w, size_t n)
 {
 	const struct vocab_int	*in = c->v->in;
-	struct tok_cand		 cand;
-	struct bpe_sym		*l, *r, *ns;
+	struct tok_sym		*ns;
 	char			*nm;
 	size_t			 i, mlen;
 	int32_t			 k, id;
@@ -263,29 +257,12 @@ bpe_word(struct bpe_ctx *c, const char *w, size_t n)
 	for (i = 0; i < n; i++) {
 		c->sym[i].prev = (int32_t)i - 1;
 		c->sym[i].next = i + 1 < n ? (int32_t)i + 1 : -1;
+		c->sym[i].start = (uint32_t)i;
 		c->sym[i].n = 1;
 		c->sym[i].id = in->byte_tok[(unsigned char)w[i]];
 	}
-	c->heap.n = 0;
-	for (k = 0; k + 1 < (int32_t)n; k++)
-		if (bpe_try_pair(c, k, k + 1) != 0)
-			return (-1);
-	while (tok_heap_pop(&c->heap, &cand)) {
-		l = &c->sym[cand.left];
-		r = &c->sym[cand.right];
-		if (l->n == 0 || r->n == 0 || l->n + r->n != cand.size)
-			continue;
-		l->n += r->n;
-		l->id = cand.id;
-		r->n = 0;
-		l->next = r->next;
-		if (r->next >= 0)
-			c->sym[r->next].prev = cand.left;
-		if (l->prev >= 0 && bpe_try_pair(c, l->prev, cand.left) != 0)
-			return (-1);
-		if (l->next >= 0 && bpe_try_pair(c, cand.left, l->next) != 0)
-			return (-1);
-	}
+	if (tok_merge_syms(c->sym, (int32_t)n, &c->heap, bpe_try_pair, c) != 0)
+		return (-1);
 	for (k = 0; k >= 0; k = c->sym[k].next) {
 		/* Only a byte missing from the vocab has no token. */
 		id = c->sym[k].id >= 0 ? c->sym[k].id : c->v->unk;

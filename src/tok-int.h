@@ -100,4 +100,20 @@ struct tok_heap {
 int	tok_heap_push(struct tok_heap *h, const struct tok_cand *c);
 int	tok_heap_pop(struct tok_heap *h, struct tok_cand *c);
 
+/* A symbol of the text being merged, linked to its live neighbours. */
+struct tok_sym {
+	int32_t		 prev, next;	/* -1 at either end */
+	uint32_t	 start, n;	/* its bytes; n = 0 once merged away */
+	int32_t		 id;		/* token it spells, or -1 */
+};
+
+/* The encoder's scoring: queues the pair of symbols l, r on the heap if it
+ * merges; nonzero only when out of memory. */
+typedef int (*tok_pair_fn)(void *ctx, int32_t l, int32_t r);
+
+/* Merges sym[0..nsym) (linked in order) best candidate first, scoring
+ * each new adjacent pair with try_pair; h is emptied first; 0 or -1. */
+int	tok_merge_syms(struct tok_sym *sym, int32_t nsym, struct tok_heap *h,
+	    tok_pair_fn try_pair, void *ctx);
+
 #endif

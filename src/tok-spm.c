@@ -20,16 +20,10 @@
 
 #define SPM_SPACE	"\xE2\x96\x81"
 
-struct spm_sym {
-	int32_t		 prev, next;
-	uint32_t	 start, n;	/* bytes of the escaped text */
-	int32_t		 id;		/* token it spells, or -1 */
-};
-
 struct spm_ctx {
 	const struct vocab	*v;
 	const char		*text;	/* escaped */
-	struct spm_sym		*sym;
+	struct tok_sym		*sym;	/* over the escaped text */
 	struct tok_heap		 heap;
 };
 
@@ -50,8 +44,9 @@ spm_lookup(const struct vocab *v, const char *s, size_t n)
 }
 
 static int
-spm_try_pair(struct spm_ctx *c, int32_t l, int32_t r)
+spm_try_pair(void *arg, int32_t l, int32_t r)
 {
+	struct spm_ctx	*c = arg;
 	struct tok_cand	 cand;
 	size_t		 size;
 	int32_t		 id;
@@ -69,7 +64,7 @@ spm_try_pair(struct spm_ctx *c, int32_t l, int32_t r)
 }
 
 static int
-spm_emit(const struct vocab *v, const struct spm_sym *s, const char *text,
+spm_emit(const struct vocab *v, const struct tok_sym *s, const char *text,
     struct tok_out *o)
 {
 	uint32_t	i;
@@ -92,8 +87,6 @@ spm_encode(const struct vocab *v, const char *s, size_t n, int space_prefix,
     struct tok_out *o)
 {
 	struct spm_ctx	 c;
-	struct tok_cand	 cand;
-	struct spm_sym	*l, *r;
 	char		*esc;
 	size_t		 i, elen, len;
 	int32_t		 nsym, k;
@@ -135,27 +128,8 @@ spm_encode(const struct vocab *v, const char *s, size_t n, int space_prefix,
 		c.sym[nsym].id = spm_lookup(v, esc + i, len);
 		nsym++;
 	}
-	for (k = 0; k + 1 < nsym; k++)
-		if (spm_try_pair(&c, k, k + 1) != 0)
-			goto out;
-
-	while (tok_heap_pop(&c.heap, &cand)) {
-		l = &c.sym[cand.left];
-		r = &c.sym[cand.right];
-		/* Stale: one side has since merged with something else. */
-		if (l->n == 0 || r->n == 0 || l->n + r->n != cand.size)
-			continue;
-		l->n += r->n;
-		l->id = cand.id;
-		r->n = 0;
-		l->next = r->next;
-		if (r->next >= 0)
-			c.sym[r->next].prev = cand.left;
-		if (l->prev >= 0 && spm_try_pair(&c, l->prev, cand.left) != 0)
-			goto out;
-		if (l->next >= 0 && spm_try_pair(&c, cand.left, l->next) != 0)
-			goto out;
-	}
+	if (tok_merge_syms(c.sym, nsym, &c.heap, spm_try_pair, &c) != 0)
+		goto out;
 
 	for (k = nsym > 0 ? 0 : -1; k >= 0; k = c.sym[k].next)
 		if (spm_emit(v, &c.sym[k], esc, o) != 0)

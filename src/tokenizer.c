@@ -99,6 +99,38 @@ tok_heap_pop(struct tok_heap *h, struct tok_cand *c)
 	return (1);
 }
 
+int
+tok_merge_syms(struct tok_sym *sym, int32_t nsym, struct tok_heap *h,
+    tok_pair_fn try_pair, void *ctx)
+{
+	struct tok_cand	 cand;
+	struct tok_sym	*l, *r;
+	int32_t		 k;
+
+	h->n = 0;
+	for (k = 0; k + 1 < nsym; k++)
+		if (try_pair(ctx, k, k + 1) != 0)
+			return (-1);
+	while (tok_heap_pop(h, &cand)) {
+		l = &sym[cand.left];
+		r = &sym[cand.right];
+		/* Stale: one side has since merged with something else. */
+		if (l->n == 0 || r->n == 0 || l->n + r->n != cand.size)
+			continue;
+		l->n += r->n;
+		l->id = cand.id;
+		r->n = 0;
+		l->next = r->next;
+		if (r->next >= 0)
+			sym[r->next].prev = cand.left;
+		if (l->prev >= 0 && try_pair(ctx, l->prev, cand.left) != 0)
+			return (-1);
+		if (l->next >= 0 && try_pair(ctx, cand.left, l->next) != 0)
+			return (-1);
+	}
+	return (0);
+}
+
 /* The control or user-defined token whose text starts s[0..n), longest
  * first (as Hugging Face's added-token matcher), or -1. */
 static int32_t

@@ -25,13 +25,39 @@ unicode_seqlen(unsigned char b)
 	return (0);
 }
 
+int
+unicode_continues(unsigned char lead, size_t i, unsigned char b)
+{
+	unsigned char	lo = 0x80, hi = 0xBF;
+
+	/* The second byte's range is what rules out overlong forms,
+	 * surrogates and code points past U+10FFFF, and a stream can tell
+	 * as soon as that byte arrives. */
+	if (i == 1) {
+		switch (lead) {
+		case 0xE0:
+			lo = 0xA0;
+			break;
+		case 0xED:
+			hi = 0x9F;
+			break;
+		case 0xF0:
+			lo = 0x90;
+			break;
+		case 0xF4:
+			hi = 0x8F;
+			break;
+		}
+	}
+	return (b >= lo && b <= hi);
+}
+
 size_t
 unicode_decode(const char *s, size_t n, uint32_t *cp)
 {
 	const unsigned char	*u = (const unsigned char *)s;
 	size_t			 len, i;
 	uint32_t		 c;
-	unsigned char		 lo = 0x80, hi = 0xBF;
 
 	if (n == 0)
 		return (0);
@@ -42,27 +68,9 @@ unicode_decode(const char *s, size_t n, uint32_t *cp)
 		*cp = u[0];
 		return (1);
 	}
-	/* The second byte's range is what rules out overlong forms,
-	 * surrogates and code points past U+10FFFF. */
-	switch (u[0]) {
-	case 0xE0:
-		lo = 0xA0;
-		break;
-	case 0xED:
-		hi = 0x9F;
-		break;
-	case 0xF0:
-		lo = 0x90;
-		break;
-	case 0xF4:
-		hi = 0x8F;
-		break;
-	}
-	if (u[1] < lo || u[1] > hi)
-		return (0);
 	c = u[0] & (0xFF >> (len + 1));
 	for (i = 1; i < len; i++) {
-		if ((u[i] & 0xC0) != 0x80)
+		if (!unicode_continues(u[0], i, u[i]))
 			return (0);
 		c = (c << 6) | (u[i] & 0x3F);
 	}

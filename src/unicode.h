@@ -42,6 +42,8 @@ size_t	unicode_validate(const char *s, size_t n);
 /* Length a sequence starting with byte b has (1-4), 0 if b cannot start
  * one. */
 size_t	unicode_seqlen(unsigned char b);
+/* 1 when b may be byte i (i >= 1) of a sequence led by byte lead. */
+int	unicode_continues(unsigned char lead, size_t i, unsigned char b);
 /* UNICODE_* flags of cp. */
 uint32_t unicode_flags(uint32_t cp);
 

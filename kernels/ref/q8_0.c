@@ -9,7 +9,7 @@
 #include <assert.h>
 #include <math.h>
 
-#include "kern.h"
+#include "kern-impl.h"
 
 void
 q8_0_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
@@ -48,5 +48,30 @@ q8_0_dequantize_ref(const void *restrict vx, float *restrict y, int64_t n)
 		d = kern_f16_to_f32(x[i].d);
 		for (j = 0; j < QK_Q8_0; j++)
 			y[j] = x[i].qs[j] * d;
+	}
+}
+
+void
+q8_0_matvec_ref(const void *restrict vw, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	const block_q8_0	*w = vw;
+	int64_t			 nb = cols / QK_Q8_0;
+
+	assert(cols % QK_Q8_0 == 0 && cols <= a->n);
+	for (int64_t r = r0; r < r1; r++) {
+		const block_q8_0	*row = w + r * nb;
+		float			 sumf = 0.0f;
+
+		for (int64_t b = 0; b < nb; b++) {
+			const int8_t	*q = a->q + b * QK_Q8_0;
+			int32_t		 isum = 0;
+
+			for (int i = 0; i < QK_Q8_0; i++)
+				isum += row[b].qs[i] * q[i];
+			sumf += (float)isum *
+			    (kern_f16_to_f32(row[b].d) * a->d[b]);
+		}
+		y[r] = sumf;
 	}
 }

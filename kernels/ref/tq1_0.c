@@ -10,7 +10,7 @@
 #include <assert.h>
 #include <math.h>
 
-#include "kern.h"
+#include "kern-impl.h"
 
 /* 3^n as multipliers that move trit n of a packed byte to the top. */
 static const uint8_t tq1_0_pow3[5] = { 1, 3, 9, 27, 81 };
@@ -92,5 +92,54 @@ tq1_0_dequantize_ref(const void *restrict vx, float *restrict y, int64_t n)
 			for (j = 0; j < 4; j++)
 				y[240 + nt * 4 + j] =
 				    (tq1_0_trit(x[i].qh[j], nt) - 1) * d;
+	}
+}
+
+/* Ternary values (-1, 0, 1) of the block's 256 weights, in weight order. */
+static void
+tq1_0_values(const block_tq1_0 *x, int8_t v[QK_TQ1_0])
+{
+	int	nt, m, j;
+
+	for (nt = 0; nt < 5; nt++)
+		for (m = 0; m < 32; m++)
+			v[nt * 32 + m] = (int8_t)(tq1_0_trit(x->qs[m], nt) - 1);
+	for (nt = 0; nt < 5; nt++)
+		for (m = 0; m < 16; m++)
+			v[160 + nt * 16 + m] =
+			    (int8_t)(tq1_0_trit(x->qs[32 + m], nt) - 1);
+	for (nt = 0; nt < 4; nt++)
+		for (j = 0; j < 4; j++)
+			v[240 + nt * 4 + j] =
+			    (int8_t)(tq1_0_trit(x->qh[j], nt) - 1);
+}
+
+void
+tq1_0_matvec_ref(const void *restrict vw, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	const block_tq1_0	*w = vw;
+	int64_t			 nb = cols / QK_TQ1_0;
+	int8_t			 v[QK_TQ1_0];
+
+	assert(cols % QK_TQ1_0 == 0 && cols <= a->n);
+	for (int64_t r = r0; r < r1; r++) {
+		const block_tq1_0	*row = w + r * nb;
+		float			 sumf = 0.0f;
+
+		for (int64_t b = 0; b < nb; b++) {
+			float	dw = kern_f16_to_f32(row[b].d);
+
+			tq1_0_values(&row[b], v);
+			for (int j = 0; j < 8; j++) {
+				const int8_t	*q = a->q + (b * 8 + j) * 32;
+				int32_t		 isum = 0;
+
+				for (int m = 0; m < 32; m++)
+					isum += v[j * 32 + m] * q[m];
+				sumf += (float)isum * (dw * a->d[b * 8 + j]);
+			}
+		}
+		y[r] = sumf;
 	}
 }

@@ -10,7 +10,7 @@
 #include <assert.h>
 #include <math.h>
 
-#include "kern.h"
+#include "kern-impl.h"
 
 void
 tq2_0_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
@@ -65,5 +65,40 @@ tq2_0_dequantize_ref(const void *restrict vx, float *restrict y, int64_t n)
 				}
 			}
 		}
+	}
+}
+
+/* Each 256-weight block spans 8 activation blocks; every one of them
+ * contributes its integer sum times its own scale and the block's. */
+void
+tq2_0_matvec_ref(const void *restrict vw, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	const block_tq2_0	*w = vw;
+	int64_t			 nb = cols / QK_TQ2_0;
+
+	assert(cols % QK_TQ2_0 == 0 && cols <= a->n);
+	for (int64_t r = r0; r < r1; r++) {
+		const block_tq2_0	*row = w + r * nb;
+		float			 sumf = 0.0f;
+
+		for (int64_t b = 0; b < nb; b++) {
+			float	dw = kern_f16_to_f32(row[b].d);
+
+			for (int h = 0; h < 2; h++)
+				for (int l = 0; l < 4; l++) {
+					/* activation block: weights
+					 * h*128 + l*32 .. +31 */
+					int64_t		 ab = b * 8 + h * 4 + l;
+					const int8_t	*q = a->q + ab * 32;
+					int32_t		 isum = 0;
+
+					for (int m = 0; m < 32; m++)
+						isum += (((row[b].qs[h * 32 + m]
+						    >> (2 * l)) & 3) - 1) * q[m];
+					sumf += (float)isum * (dw * a->d[ab]);
+				}
+		}
+		y[r] = sumf;
 	}
 }

@@ -1,0 +1,219 @@
+/*
+ * dispatch.c: picks each format's kernel at start-up from what the CPU
+ * can run (cpuid and the OS-enabled register state on x86, hwcaps on
+ * AArch64) and what this build contains, or from $QCMP_ISA.  The rest of
+ * qcmp never asks which ISA it runs on.
+ */
+#include "config.h"
+
+#include "kern.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kern-impl.h"
+
+#if defined(__x86_64__)
+#include <cpuid.h>
+#endif
+#if defined(__aarch64__) && defined(__linux__)
+#include <sys/auxv.h>
+#ifndef HWCAP_ASIMDDP
+#define HWCAP_ASIMDDP	(1 << 20)
+#endif
+#endif
+
+static const char *const dispatch_names[KISA_COUNT] = {
+	[KISA_SCALAR] = "scalar",
+	[KISA_AVX2] = "avx2",
+	[KISA_AVX512] = "avx512",
+	[KISA_NEON] = "neon",
+};
+
+static const struct kern_isa_kernels dispatch_scalar = {
+	.act_quantize = kact_quantize_ref,
+	.matvec = {
+		[KFMT_F32] = f32_matvec_ref,
+		[KFMT_F16] = f16_matvec_ref,
+		[KFMT_BF16] = bf16_matvec_ref,
+		[KFMT_Q8_0] = q8_0_matvec_ref,
+		[KFMT_Q4_0] = q4_0_matvec_ref,
+		[KFMT_TQ1_0] = tq1_0_matvec_ref,
+		[KFMT_TQ2_0] = tq2_0_matvec_ref,
+		[KFMT_T2] = t2_matvec_ref,
+		[KFMT_T2M] = t2_matvec_ref,
+	},
+};
+
+/* Each ISA's kernels, NULL where this build has none for it. */
+static const struct kern_isa_kernels *const dispatch_tables[KISA_COUNT] = {
+	[KISA_SCALAR] = &dispatch_scalar,
+#ifdef QCMP_KERNELS_X86
+	[KISA_AVX2] = &kern_avx2_kernels,
+	[KISA_AVX512] = &kern_avx512_kernels,
+#endif
+#ifdef QCMP_KERNELS_NEON
+	[KISA_NEON] = &kern_neon_kernels,
+#endif
+};
+
+static struct {
+	int		 detected;
+	int		 has[KISA_COUNT];	/* the CPU can run it */
+	char		 features[256];
+	enum kern_isa	 isa;
+	void		(*act)(struct kact *, const float *, int64_t);
+} dispatch = { .act = kact_quantize_ref };
+
+static void
+dispatch_feature(const char *name, int on)
+{
+	size_t	n = strlen(dispatch.features);
+
+	if (on)
+		snprintf(dispatch.features + n, sizeof dispatch.features - n,
+		    "%s%s", n ? " " : "", name);
+}
+
+static void
+dispatch_detect(void)
+{
+#if defined(__x86_64__)
+	unsigned int	a, b, c, d, b7 = 0, c7 = 0;
+	unsigned int	xcr0 = 0, edx0;
+	int		fma, f16c, osxsave, avx;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d))
+		c = 0;
+	fma = (c >> 12) & 1;
+	osxsave = (c >> 27) & 1;
+	avx = (c >> 28) & 1;
+	f16c = (c >> 29) & 1;
+	if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+		b7 = b;
+		c7 = c;
+	}
+	/* the OS must save the wider registers, or using them faults */
+	if (osxsave)
+		__asm__ volatile("xgetbv" : "=a"(xcr0), "=d"(edx0) : "c"(0));
+	int os_avx = (xcr0 & 0x6) == 0x6;
+	int os_avx512 = os_avx && (xcr0 & 0xe0) == 0xe0;
+	int avx2 = avx && os_avx && ((b7 >> 5) & 1);
+	int avx512f = os_avx512 && ((b7 >> 16) & 1);
+	int avx512bw = os_avx512 && ((b7 >> 30) & 1);
+	int avx512vl = os_avx512 && ((b7 >> 31) & 1);
+	int vnni = os_avx512 && ((c7 >> 11) & 1);
+
+	dispatch_feature("avx2", avx2);
+	dispatch_feature("fma", fma);
+	dispatch_feature("f16c", f16c);
+	dispatch_feature("avx512f", avx512f);
+	dispatch_feature("avx512bw", avx512bw);
+	dispatch_feature("avx512vl", avx512vl);
+	dispatch_feature("avx512vnni", vnni);
+	dispatch.has[KISA_AVX2] = avx2 && fma && f16c;
+	dispatch.has[KISA_AVX512] = dispatch.has[KISA_AVX2] && avx512f &&
+	    avx512bw && avx512vl && vnni;
+#elif defined(__aarch64__) && defined(__linux__)
+	unsigned long	hw = getauxval(AT_HWCAP);
+
+	dispatch_feature("asimd", 1);
+	dispatch_feature("asimddp", (hw & HWCAP_ASIMDDP) != 0);
+	dispatch.has[KISA_NEON] = (hw & HWCAP_ASIMDDP) != 0;
+#endif
+	dispatch.has[KISA_SCALAR] = 1;
+	if (dispatch.features[0] == '\0')
+		snprintf(dispatch.features, sizeof dispatch.features, "none");
+	dispatch.detected = 1;
+}
+
+int
+kern_isa_available(enum kern_isa isa)
+{
+	if (!dispatch.detected)
+		dispatch_detect();
+	return ((unsigned)isa < KISA_COUNT && dispatch.has[isa] &&
+	    dispatch_tables[isa] != NULL);
+}
+
+const char *
+kern_isa_name(enum kern_isa isa)
+{
+	return ((unsigned)isa < KISA_COUNT ? dispatch_names[isa] : "?");
+}
+
+const char *
+kern_cpu_features(void)
+{
+	if (!dispatch.detected)
+		dispatch_detect();
+	return (dispatch.features);
+}
+
+enum kern_isa
+kern_isa(void)
+{
+	return (dispatch.isa);
+}
+
+/* Every format takes isa's kernel, or the strongest weaker one that this
+ * build has, down to the scalar reference. */
+int
+kern_set_isa(enum kern_isa isa, struct qerr *err)
+{
+	if (!kern_isa_available(isa))
+		return (qerr_set(err, Q_EUSAGE, "%s kernels are not available "
+		    "(CPU features: %s)", kern_isa_name(isa),
+		    kern_cpu_features()));
+	for (int f = 0; f < KFMT_COUNT; f++) {
+		int i;
+
+		for (i = isa; i > KISA_SCALAR; i--)
+			if (dispatch_tables[i] != NULL && dispatch.has[i] &&
+			    dispatch_tables[i]->matvec[f] != NULL)
+				break;
+		kern_install((enum kfmt)f, dispatch_tables[i]->matvec[f],
+		    (enum kern_isa)i);
+	}
+	dispatch.act = kact_quantize_ref;
+	for (int i = isa; i > KISA_SCALAR; i--)
+		if (dispatch_tables[i] != NULL && dispatch.has[i] &&
+		    dispatch_tables[i]->act_quantize != NULL) {
+			dispatch.act = dispatch_tables[i]->act_quantize;
+			break;
+		}
+	dispatch.isa = isa;
+	return (Q_OK);
+}
+
+int
+kern_init(struct qerr *err)
+{
+	const char	*env = getenv("QCMP_ISA");
+	int		 best = KISA_SCALAR;
+
+	for (int i = 0; i < KISA_COUNT; i++)
+		if (kern_isa_available((enum kern_isa)i))
+			best = i;
+	if (env == NULL || *env == '\0')
+		return (kern_set_isa((enum kern_isa)best, err));
+	for (int i = 0; i < KISA_COUNT; i++)
+		if (strcmp(env, dispatch_names[i]) == 0) {
+			if (kern_set_isa((enum kern_isa)i, err) != Q_OK)
+				return (qerr_set(err, Q_EUSAGE, "QCMP_ISA=%s: "
+				    "this %s (CPU features: %s)", env,
+				    dispatch.has[i] ? "build has no such "
+				    "kernels" : "CPU cannot run them",
+				    kern_cpu_features()));
+			return (Q_OK);
+		}
+	return (qerr_set(err, Q_EUSAGE, "QCMP_ISA=%s: unknown (use scalar, "
+	    "avx2, avx512 or neon)", env));
+}
+
+void
+kact_quantize(struct kact *a, const float *x, int64_t n)
+{
+	dispatch.act(a, x, n);
+}

@@ -1,0 +1,80 @@
+/*
+ * kern-impl.h: every kernel of every ISA, for kern.c's dispatch table and
+ * the tests that hold each twin against its scalar reference.  Only
+ * kernels/ and the kernel tests include this.
+ */
+#ifndef QCMP_KERN_IMPL_H
+#define QCMP_KERN_IMPL_H
+
+#include <stdint.h>
+
+#include "kern.h"
+
+/* Declares fmt's matrix-vector kernel for one ISA suffix. */
+#define KERN_MATVEC_DECL(fn)						\
+	void fn(const void *restrict w, int64_t cols,			\
+	    const struct kact *restrict a, float *restrict y, int64_t r0, \
+	    int64_t r1)
+
+/* Scalar references (kernels/ref/): the truth. */
+KERN_MATVEC_DECL(f32_matvec_ref);
+KERN_MATVEC_DECL(f16_matvec_ref);
+KERN_MATVEC_DECL(bf16_matvec_ref);
+KERN_MATVEC_DECL(q8_0_matvec_ref);
+KERN_MATVEC_DECL(q4_0_matvec_ref);
+KERN_MATVEC_DECL(tq1_0_matvec_ref);
+KERN_MATVEC_DECL(tq2_0_matvec_ref);
+KERN_MATVEC_DECL(t2_matvec_ref);
+
+void	t2_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
+void	t2m_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
+void	t2_dequantize_ref(const void *restrict x, float *restrict y,
+	    int64_t n);
+
+/* AVX2 + FMA + F16C twins (kernels/avx2/). */
+void	kact_quantize_avx2(struct kact *a, const float *x, int64_t n);
+KERN_MATVEC_DECL(f32_matvec_avx2);
+KERN_MATVEC_DECL(f16_matvec_avx2);
+KERN_MATVEC_DECL(bf16_matvec_avx2);
+KERN_MATVEC_DECL(q8_0_matvec_avx2);
+KERN_MATVEC_DECL(q4_0_matvec_avx2);
+KERN_MATVEC_DECL(tq1_0_matvec_avx2);
+KERN_MATVEC_DECL(tq2_0_matvec_avx2);
+KERN_MATVEC_DECL(t2_matvec_avx2);
+
+/* AVX-512 F/BW/VL/VNNI twins (kernels/avx512/). */
+void	kact_quantize_avx512(struct kact *a, const float *x, int64_t n);
+KERN_MATVEC_DECL(f32_matvec_avx512);
+KERN_MATVEC_DECL(f16_matvec_avx512);
+KERN_MATVEC_DECL(bf16_matvec_avx512);
+KERN_MATVEC_DECL(q8_0_matvec_avx512);
+KERN_MATVEC_DECL(q4_0_matvec_avx512);
+KERN_MATVEC_DECL(tq1_0_matvec_avx512);
+KERN_MATVEC_DECL(tq2_0_matvec_avx512);
+KERN_MATVEC_DECL(t2_matvec_avx512);
+
+/* NEON dotprod twins (kernels/neon/). */
+void	kact_quantize_neon(struct kact *a, const float *x, int64_t n);
+KERN_MATVEC_DECL(f32_matvec_neon);
+KERN_MATVEC_DECL(f16_matvec_neon);
+KERN_MATVEC_DECL(bf16_matvec_neon);
+KERN_MATVEC_DECL(q8_0_matvec_neon);
+KERN_MATVEC_DECL(q4_0_matvec_neon);
+KERN_MATVEC_DECL(tq1_0_matvec_neon);
+KERN_MATVEC_DECL(tq2_0_matvec_neon);
+KERN_MATVEC_DECL(t2_matvec_neon);
+
+/* One ISA's kernels in enum kfmt order; NULL entries fall back to the
+ * next weaker ISA.  Each ISA directory defines its table. */
+struct kern_isa_kernels {
+	void		(*act_quantize)(struct kact *, const float *, int64_t);
+	kern_matvec_fn	 matvec[KFMT_COUNT];
+};
+extern const struct kern_isa_kernels kern_avx2_kernels;
+extern const struct kern_isa_kernels kern_avx512_kernels;
+extern const struct kern_isa_kernels kern_neon_kernels;
+
+/* Makes fn (of isa) fmt's active matvec; dispatch.c calls it. */
+void	kern_install(enum kfmt fmt, kern_matvec_fn fn, enum kern_isa isa);
+
+#endif

@@ -1,0 +1,14 @@
+/*
+ * table.c: the neon kernels dispatch.c can install; a format without one
+ * here falls back to the next weaker ISA.
+ */
+#include "config.h"
+
+#include "kern-impl.h"
+
+const struct kern_isa_kernels kern_neon_kernels = {
+	.act_quantize = NULL,
+	.matvec = {
+		[KFMT_F32] = NULL,
+	},
+};

@@ -1,0 +1,64 @@
+/*
+ * float.c: scalar reference matrix-vector products for the 32- and 16-bit
+ * weight formats, which read the f32 activations: one f32 accumulator per
+ * row, summed in column order.
+ */
+#include "config.h"
+
+#include "kern-impl.h"
+
+#include <string.h>
+
+void
+f32_matvec_ref(const void *restrict vw, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	const float	*w = vw;
+
+	for (int64_t r = r0; r < r1; r++) {
+		const float	*row = w + r * cols;
+		float		 sum = 0.0f;
+
+		for (int64_t i = 0; i < cols; i++)
+			sum += row[i] * a->f[i];
+		y[r] = sum;
+	}
+}
+
+void
+f16_matvec_ref(const void *restrict vw, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	const uint8_t	*w = vw;
+
+	for (int64_t r = r0; r < r1; r++) {
+		const uint8_t	*row = w + r * cols * 2;
+		float		 sum = 0.0f;
+		uint16_t	 h;
+
+		for (int64_t i = 0; i < cols; i++) {
+			memcpy(&h, row + 2 * i, 2);
+			sum += kern_f16_to_f32(h) * a->f[i];
+		}
+		y[r] = sum;
+	}
+}
+
+void
+bf16_matvec_ref(const void *restrict vw, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	const uint8_t	*w = vw;
+
+	for (int64_t r = r0; r < r1; r++) {
+		const uint8_t	*row = w + r * cols * 2;
+		float		 sum = 0.0f;
+		uint16_t	 h;
+
+		for (int64_t i = 0; i < cols; i++) {
+			memcpy(&h, row + 2 * i, 2);
+			sum += kern_bf16_to_f32(h) * a->f[i];
+		}
+		y[r] = sum;
+	}
+}
