@@ -126,9 +126,11 @@ f32_dequantize_ref(const void *restrict x, float *restrict y, int64_t n)
 }
 
 /* Rows of halves are read through memcpy: GGUF only promises 32-byte
- * alignment of tensors, but callers may hand us any offset. */
-void
-f16_quantize_ref(const float *restrict x, void *restrict y, int64_t n)
+ * alignment of tensors, but callers may hand us any offset.  One loop each
+ * way serves f16 and bf16, which differ only in the scalar conversion. */
+static void
+f16_store_row(const float *restrict x, void *restrict y, int64_t n,
+    uint16_t (*to_half)(float))
 {
 	unsigned char	*p = y;
 	uint16_t	 h;
@@ -136,49 +138,46 @@ f16_quantize_ref(const float *restrict x, void *restrict y, int64_t n)
 
 	assert(n >= 0);
 	for (i = 0; i < n; i++) {
-		h = kern_f32_to_f16(x[i]);
+		h = to_half(x[i]);
 		memcpy(p + 2 * i, &h, sizeof h);
 	}
+}
+
+static void
+f16_load_row(const void *restrict x, float *restrict y, int64_t n,
+    float (*from_half)(uint16_t))
+{
+	const unsigned char	*p = x;
+	uint16_t		 h;
+	int64_t			 i;
+
+	assert(n >= 0);
+	for (i = 0; i < n; i++) {
+		memcpy(&h, p + 2 * i, sizeof h);
+		y[i] = from_half(h);
+	}
+}
+
+void
+f16_quantize_ref(const float *restrict x, void *restrict y, int64_t n)
+{
+	f16_store_row(x, y, n, kern_f32_to_f16);
 }
 
 void
 f16_dequantize_ref(const void *restrict x, float *restrict y, int64_t n)
 {
-	const unsigned char	*p = x;
-	uint16_t		 h;
-	int64_t			 i;
-
-	assert(n >= 0);
-	for (i = 0; i < n; i++) {
-		memcpy(&h, p + 2 * i, sizeof h);
-		y[i] = kern_f16_to_f32(h);
-	}
+	f16_load_row(x, y, n, kern_f16_to_f32);
 }
 
 void
 bf16_quantize_ref(const float *restrict x, void *restrict y, int64_t n)
 {
-	unsigned char	*p = y;
-	uint16_t	 h;
-	int64_t		 i;
-
-	assert(n >= 0);
-	for (i = 0; i < n; i++) {
-		h = kern_f32_to_bf16(x[i]);
-		memcpy(p + 2 * i, &h, sizeof h);
-	}
+	f16_store_row(x, y, n, kern_f32_to_bf16);
 }
 
 void
 bf16_dequantize_ref(const void *restrict x, float *restrict y, int64_t n)
 {
-	const unsigned char	*p = x;
-	uint16_t		 h;
-	int64_t			 i;
-
-	assert(n >= 0);
-	for (i = 0; i < n; i++) {
-		memcpy(&h, p + 2 * i, sizeof h);
-		y[i] = kern_bf16_to_f32(h);
-	}
+	f16_load_row(x, y, n, kern_bf16_to_f32);
 }

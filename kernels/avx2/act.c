@@ -1,0 +1,4 @@
+/* act.c: avx2 twins (being written). */
+#include "config.h"
+
+#include "kern-impl.h"

@@ -1,0 +1,4 @@
+/* act.c: avx512 twins (being written). */
+#include "config.h"
+
+#include "kern-impl.h"

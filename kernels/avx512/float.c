@@ -1,0 +1,4 @@
+/* float.c: avx512 twins (being written). */
+#include "config.h"
+
+#include "kern-impl.h"

@@ -1,0 +1,4 @@
+/* act.c: neon twins (being written). */
+#include "config.h"
+
+#include "kern-impl.h"

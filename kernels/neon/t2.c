@@ -1,0 +1,4 @@
+/* t2.c: neon twins (being written). */
+#include "config.h"
+
+#include "kern-impl.h"

@@ -1,0 +1,301 @@
+/*
+ * test-kern-simd.c: every ISA's kernels against the scalar references, on
+ * random and adversarial data: activation quantization bit for bit, and
+ * matrix-vector products within a tight bound (integer sums are exact;
+ * only the float combination of block sums may round differently).
+ * Weights are random block bytes, so every code and scale a file could
+ * hold is exercised (-128 in Q8_0, ternary code 3, zero and subnormal
+ * fp16 scales), with rows of awkward lengths at unaligned addresses.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kern-impl.h"
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return ((uint32_t)(rng >> 16));
+}
+
+static float
+rndf(void)
+{
+	return ((float)rnd() / 4294967296.0f * 2.0f - 1.0f);
+}
+
+/* A random fp16 bit pattern that is finite: any sign, exponent 0..30. */
+static uint16_t
+rnd_half(int kind)
+{
+	switch (kind) {
+	case 0: return (0);				/* zero scale */
+	case 1: return ((uint16_t)(rnd() & 0x83ff));	/* subnormal */
+	case 2: return (0x7bff);			/* 65504 */
+	default: return ((uint16_t)((rnd() & 0x8000) |
+	    ((10 + rnd() % 10) << 10) | (rnd() & 0x3ff)));
+	}
+}
+
+/* Fills rows of fmt with random bytes, then makes every scale finite. */
+static void
+fill_weights(enum kfmt fmt, uint8_t *w, int64_t rows, int64_t cols)
+{
+	const struct kern_traits	*kt = kern_get(fmt);
+	size_t				 rb = kern_row_bytes(fmt, cols);
+	float				*tmp;
+
+	if (fmt == KFMT_F32 || fmt == KFMT_F16 || fmt == KFMT_BF16) {
+		tmp = malloc((size_t)cols * sizeof(float));
+		for (int64_t r = 0; r < rows; r++) {
+			for (int64_t i = 0; i < cols; i++)
+				tmp[i] = rndf() * (r % 3 == 0 ? 100.0f : 1.0f);
+			kt->from_float_ref(tmp, w + r * rb, cols);
+		}
+		free(tmp);
+		return;
+	}
+	for (size_t i = 0; i < rb * rows; i++)
+		w[i] = (uint8_t)rnd();
+	/* the fp16 scale sits first (q8_0, q4_0, t2) or last (tq*) */
+	for (int64_t b = 0; b < rows * cols / kt->block_len; b++) {
+		uint8_t		*blk = w + b * kt->block_bytes;
+		size_t		 off = (fmt == KFMT_TQ1_0 || fmt == KFMT_TQ2_0) ?
+		    kt->block_bytes - 2 : 0;
+		uint16_t	 h = rnd_half((int)(rnd() % 8));
+
+		memcpy(blk + off, &h, 2);
+	}
+}
+
+/* Activation patterns: random, extremes that quantize to +-127, zeros,
+ * tiny and huge magnitudes, a lone spike per block. */
+static void
+fill_act(float *x, int64_t n, int kind)
+{
+	for (int64_t i = 0; i < n; i++) {
+		switch (kind) {
+		case 0: x[i] = rndf(); break;
+		case 1: x[i] = (rnd() & 1) ? 3.0f : -3.0f; break;
+		case 2: x[i] = 0.0f; break;
+		case 3: x[i] = rndf() * 1e-30f; break;
+		case 4: x[i] = rndf() * 1e12f; break;
+		default: x[i] = (i % 32 == 5) ? -7.0f : rndf() * 1e-3f; break;
+		}
+	}
+}
+
+static void
+assert_act_equal(const struct kact *a, const struct kact *b)
+{
+	assert_int_equal(a->n, b->n);
+	assert_memory_equal(a->q, b->q, (size_t)a->n);
+	assert_memory_equal(a->d, b->d, (size_t)(a->n / KACT_BLOCK) * 4);
+	assert_memory_equal(a->sum, b->sum, (size_t)(a->n / KACT_BLOCK) * 4);
+	assert_memory_equal(a->f, b->f, (size_t)a->n * 4);
+	for (int64_t i = 0; i < a->n; i++)
+		assert_true(a->q[i] != -128);
+}
+
+static void
+test_act_quantize(void **state)
+{
+	static const int64_t lens[] = { 1, 31, 32, 33, 172, 288, 576, 1536,
+	    2048, 4099 };
+	struct kact	 ref, got;
+	float		*x = malloc(5000 * sizeof(float));
+	int		 tested = 0;
+
+	assert_int_equal(kact_init(&ref, 5000), Q_OK);
+	assert_int_equal(kact_init(&got, 5000), Q_OK);
+	for (int isa = 1; isa < KISA_COUNT; isa++) {
+		if (!kern_isa_available((enum kern_isa)isa))
+			continue;
+		assert_int_equal(kern_set_isa((enum kern_isa)isa, NULL), Q_OK);
+		for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++)
+			for (int kind = 0; kind < 6; kind++) {
+				fill_act(x, lens[l], kind);
+				kact_quantize_ref(&ref, x, lens[l]);
+				memset(got.q, 0x55, (size_t)got.cap);
+				kact_quantize(&got, x, lens[l]);
+				assert_act_equal(&ref, &got);
+				tested++;
+			}
+	}
+	printf("# activation quantization: %d cases\n", tested);
+	kact_free(&ref);
+	kact_free(&got);
+	free(x);
+}
+
+/* Upper bound of the float rounding a kernel may differ by: a few ulps of
+ * the sum of |term| over the row. */
+static float
+row_bound(enum kfmt fmt, const uint8_t *row, int64_t cols,
+    const struct kact *a)
+{
+	const struct kern_traits	*kt = kern_get(fmt);
+	float				*w = malloc((size_t)cols * sizeof(float));
+	double				 s = 0.0;
+
+	kt->to_float(row, w, cols);
+	for (int64_t i = 0; i < cols; i++) {
+		double xi = kt->int_act ?
+		    (double)a->q[i] * a->d[i / KACT_BLOCK] : a->f[i];
+
+		s += fabs((double)w[i] * xi);
+	}
+	free(w);
+	return ((float)(s * 4e-6) + 1e-30f);
+}
+
+static void
+check_format(enum kfmt fmt, enum kern_isa isa, int *cases)
+{
+	static const int64_t cols_list[] = { 32, 64, 192, 288, 576, 1536,
+	    2048, 256, 512, 4096 };
+	static const int64_t rows_list[] = { 1, 3, 16, 17, 33 };
+	const struct kern_traits	*kt = kern_get(fmt);
+	struct kact			 a;
+	float				*x, *yr, *yg;
+
+	assert_int_equal(kact_init(&a, 4096), Q_OK);
+	x = malloc(4096 * sizeof(float));
+	yr = malloc(64 * sizeof(float));
+	yg = malloc(64 * sizeof(float));
+	for (size_t c = 0; c < sizeof cols_list / sizeof cols_list[0]; c++) {
+		int64_t cols = cols_list[c];
+
+		if (cols % kt->block_len != 0)
+			continue;
+		for (size_t r = 0; r < sizeof rows_list / sizeof rows_list[0];
+		    r++) {
+			int64_t	 rows = rows_list[r];
+			size_t	 rb = kern_row_bytes(fmt, cols);
+			uint8_t	*buf = malloc(rb * rows + 64);
+			uint8_t	*w = buf + 1 + (r % 3);	/* unaligned */
+
+			fill_weights(fmt, w, rows, cols);
+			for (int kind = 0; kind < 6; kind++) {
+				fill_act(x, cols, kind);
+				kact_quantize_ref(&a, x, cols);
+				kt->matvec_ref(w, cols, &a, yr, 0, rows);
+				kt->matvec(w, cols, &a, yg, 0, rows);
+				for (int64_t i = 0; i < rows; i++) {
+					float tol = row_bound(fmt, w + i * rb,
+					    cols, &a);
+
+					if (!(fabsf(yr[i] - yg[i]) <= tol))
+						fail_msg("%s/%s rows %lld cols "
+						    "%lld act %d row %lld: ref "
+						    "%.9g got %.9g (tol %g)",
+						    kt->name,
+						    kern_isa_name(isa),
+						    (long long)rows,
+						    (long long)cols, kind,
+						    (long long)i, yr[i], yg[i],
+						    tol);
+				}
+				/* a row range leaves other rows alone */
+				if (rows > 2) {
+					yg[0] = 12345.0f;
+					kt->matvec(w, cols, &a, yg, 1, rows - 1);
+					assert_true(yg[0] == 12345.0f);
+					assert_true(fabsf(yg[1] - yr[1]) <=
+					    row_bound(fmt, w + rb, cols, &a));
+				}
+				(*cases)++;
+			}
+			free(buf);
+		}
+	}
+	kact_free(&a);
+	free(x);
+	free(yr);
+	free(yg);
+}
+
+static void
+test_matvec_twins(void **state)
+{
+	for (int isa = 1; isa < KISA_COUNT; isa++) {
+		if (!kern_isa_available((enum kern_isa)isa)) {
+			printf("# %s: not available here\n",
+			    kern_isa_name((enum kern_isa)isa));
+			continue;
+		}
+		assert_int_equal(kern_set_isa((enum kern_isa)isa, NULL), Q_OK);
+		for (int f = 0; f < KFMT_COUNT; f++) {
+			const struct kern_traits *kt = kern_get((enum kfmt)f);
+			int cases = 0;
+
+			if ((int)kt->matvec_isa != isa) {
+				printf("# %s/%s: none (falls back to %s)\n",
+				    kt->name, kern_isa_name((enum kern_isa)isa),
+				    kern_isa_name(kt->matvec_isa));
+				continue;
+			}
+			check_format((enum kfmt)f, (enum kern_isa)isa, &cases);
+			printf("# %s/%s: %d cases\n", kt->name,
+			    kern_isa_name((enum kern_isa)isa), cases);
+		}
+	}
+}
+
+/* The references themselves against a float dot product of dequantized
+ * weights and activations. */
+static void
+test_refs_against_float(void **state)
+{
+	struct kact	a;
+	float		x[576], w[576], y, want;
+	uint8_t		blk[576 * 4];
+
+	assert_int_equal(kact_init(&a, 576), Q_OK);
+	for (int f = 0; f < KFMT_COUNT; f++) {
+		const struct kern_traits *kt = kern_get((enum kfmt)f);
+		int64_t cols = kt->block_len == 256 ? 512 : 576;
+
+		for (int64_t i = 0; i < cols; i++)
+			x[i] = rndf();
+		for (int64_t i = 0; i < cols; i++)
+			w[i] = rndf();
+		kt->from_float_ref(w, blk, cols);
+		kt->to_float(blk, w, cols);
+		kact_quantize_ref(&a, x, cols);
+		want = 0.0f;
+		for (int64_t i = 0; i < cols; i++)
+			want += w[i] * (kt->int_act ?
+			    a.q[i] * a.d[i / KACT_BLOCK] : a.f[i]);
+		kt->matvec_ref(blk, cols, &a, &y, 0, 1);
+		assert_float_equal(y, want, 1e-4f * (1.0f + fabsf(want)));
+	}
+	kact_free(&a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refs_against_float),
+		cmocka_unit_test(test_act_quantize),
+		cmocka_unit_test(test_matvec_twins),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
