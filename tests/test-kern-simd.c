@@ -172,7 +172,7 @@ check_format(enum kfmt fmt, enum kern_isa isa, int *cases)
 	static const int64_t rows_list[] = { 1, 3, 16, 17, 33 };
 	const struct kern_traits	*kt = kern_get(fmt);
 	struct kact			 a;
-	float				*x, *yr, *yg;
+	float				*x, *yr, *yg, yone[64];
 
 	assert_int_equal(kact_init(&a, 4096), Q_OK);
 	x = malloc(4096 * sizeof(float));
@@ -210,6 +210,23 @@ check_format(enum kfmt fmt, enum kern_isa isa, int *cases)
 						    (long long)cols, kind,
 						    (long long)i, yr[i], yg[i],
 						    tol);
+				}
+				/* a row's result does not depend on which
+				 * rows share its call (thread splits) */
+				for (int64_t i = 0; i < rows; i++) {
+					float one;
+
+					kt->matvec(w, cols, &a, yone, i, i + 1);
+					one = yone[i];
+					if (memcmp(&one, &yg[i], 4) != 0)
+						fail_msg("%s/%s cols %lld row "
+						    "%lld alone %.9g, in a "
+						    "batch %.9g: results must "
+						    "not depend on the row "
+						    "split", kt->name,
+						    kern_isa_name(isa),
+						    (long long)cols,
+						    (long long)i, one, yg[i]);
 				}
 				/* a row range leaves other rows alone */
 				if (rows > 2) {

@@ -1,12 +1,15 @@
 /*
  * testutil.h: what the unit tests share: finding the real models and
- * reference data in ../shared (or $QCMP_SHARED), temporary files, and a
- * loud skip when the data is absent.
+ * reference data in ../shared (or $QCMP_SHARED), temporary files, a loud
+ * skip when the data is absent, hand-built files and tokenizer fixtures.
  */
 #ifndef QCMP_TESTUTIL_H
 #define QCMP_TESTUTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct vocab;
 
 /* Path of rel under the shared data directory in a static buffer, or NULL
  * (after printing why) when it is missing.  Under CI=true a missing file
@@ -18,5 +21,31 @@ const char *tu_shared_or_skip(const char *rel);
 char	*tu_write_temp(const void *buf, size_t n);
 /* Reads a whole file into a malloc'ed NUL-terminated buffer; NULL on error. */
 char	*tu_read_file(const char *path, size_t *n);
+
+/* A growable byte buffer for hand-built files; start it zeroed. */
+struct tu_buf {
+	unsigned char	*p;
+	size_t		 n, cap;
+};
+/* Appends n bytes of src (aborts when out of memory). */
+void	tu_buf_put(struct tu_buf *b, const void *src, size_t n);
+/* Appends the low n (at most 8) bytes of v, little-endian. */
+void	tu_buf_le(struct tu_buf *b, uint64_t v, size_t n);
+
+/* At least len bytes of words[] picked by a fixed LCG from seed, joined;
+ * malloc'ed with room for len bytes whatever *n (its length) is. */
+char	*tu_random_text(const char *const *words, size_t nwords,
+	    unsigned seed, size_t len, size_t *n);
+/* The llama2.c tokenizer.bin vocab at rel under the shared data (SKIP when
+ * absent); NULL after printing why it would not load. */
+struct vocab *tu_vocab_llama2c(const char *rel, int32_t n_vocab);
+/* The vocab of the GGUF at path; NULL after printing why it would not load. */
+struct vocab *tu_vocab_gguf(const char *path);
+/* The pieces of ids[0..n) joined, malloc'ed; their length in *len. */
+char	*tu_pieces(const struct vocab *v, const int32_t *ids, size_t n,
+	    size_t *len);
+/* NULL when ids[0..n) are the space-separated decimal ids in want, else a
+ * (static) message saying where they first differ. */
+const char *tu_ids_differ(const int32_t *ids, size_t n, const char *want);
 
 #endif
