@@ -202,9 +202,9 @@ kern_init(struct qerr *err)
 		if (strcmp(env, dispatch_names[i]) == 0) {
 			if (kern_set_isa((enum kern_isa)i, err) != Q_OK)
 				return (qerr_set(err, Q_EUSAGE, "QCMP_ISA=%s: "
-				    "this %s (CPU features: %s)", env,
-				    dispatch.has[i] ? "build has no such "
-				    "kernels" : "CPU cannot run them",
+				    "this %s %s kernels (CPU features: %s)",
+				    env, dispatch.has[i] ? "build has no" :
+				    "CPU cannot run", env,
 				    kern_cpu_features()));
 			return (Q_OK);
 		}

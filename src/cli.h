@@ -17,6 +17,7 @@ struct cmd_entry {
 	int		(*exec)(int argc, char **argv);
 };
 
+extern const struct cmd_entry cmd_bench_entry;
 extern const struct cmd_entry cmd_info_entry;
 extern const struct cmd_entry cmd_run_entry;
 

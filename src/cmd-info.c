@@ -7,11 +7,13 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "chat.h"
 #include "cli.h"
 #include "gguf.h"
+#include "kern.h"
 #include "model.h"
 
 static int cmd_info_exec(int, char **);
@@ -23,7 +25,9 @@ const struct cmd_entry cmd_info_entry = {
 "  -m, --model FILE        GGUF file or llama2.c checkpoint\n"
 "  -z, --tokenizer FILE    tokenizer.bin for a llama2.c checkpoint\n"
 "      --tensors           also list every tensor: name, type, shape, bytes,\n"
-"                          offset\n",
+"                          offset\n"
+"      --cpu               print the CPU features qcmp detected and the kernel\n"
+"                          each weight format runs (without -m: only that)\n",
 	.exec = cmd_info_exec,
 };
 
@@ -162,20 +166,38 @@ info_print(const struct model *m, int tensors)
 		info_tensors(m);
 }
 
+static void
+info_cpu(void)
+{
+	printf("cpu features:   %s\n", kern_cpu_features());
+	printf("instruction set: %s%s\n", kern_isa_name(kern_isa()),
+	    getenv("QCMP_ISA") && *getenv("QCMP_ISA") ? " (from QCMP_ISA)" :
+	    " (best available)");
+	printf("kernels:\n");
+	for (int f = 0; f < KFMT_COUNT; f++) {
+		const struct kern_traits *kt = kern_get((enum kfmt)f);
+
+		printf("  %-6s %-7s %3d-weight blocks of %2zu bytes, %.5g "
+		    "bits/weight\n", kt->name, kern_isa_name(kt->matvec_isa),
+		    kt->block_len, kt->block_bytes, kt->bits_per_weight);
+	}
+}
+
 static int
 cmd_info_exec(int argc, char **argv)
 {
-	enum { O_TENSORS = 256 };
+	enum { O_TENSORS = 256, O_CPU };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "tokenizer", required_argument, NULL, 'z' },
 		{ "tensors", no_argument, NULL, O_TENSORS },
+		{ "cpu", no_argument, NULL, O_CPU },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*model = NULL, *tokenizer = NULL;
 	struct model	*m;
-	int		 c, tensors = 0, rc;
+	int		 c, tensors = 0, cpu = 0, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:z:h", longopts, NULL)) != -1) {
@@ -183,6 +205,7 @@ cmd_info_exec(int argc, char **argv)
 		case 'm': model = optarg; break;
 		case 'z': tokenizer = optarg; break;
 		case O_TENSORS: tensors = 1; break;
+		case O_CPU: cpu = 1; break;
 		case 'h': return (cli_usage(&cmd_info_entry, 1));
 		default: return (cli_usage(&cmd_info_entry, 0));
 		}
@@ -190,6 +213,11 @@ cmd_info_exec(int argc, char **argv)
 	if (optind < argc) {
 		cli_error("info: unexpected argument '%s'", argv[optind]);
 		return (cli_usage(&cmd_info_entry, 0));
+	}
+	if (cpu) {
+		info_cpu();
+		if (model == NULL)
+			return (0);
 	}
 	if ((rc = cli_load_model(model, tokenizer, &m)) != 0)
 		return (rc);

@@ -8,10 +8,12 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kern.h"
 
 static const struct cmd_entry *const main_cmds[] = {
 	&cmd_run_entry,
 	&cmd_info_entry,
+	&cmd_bench_entry,
 	NULL
 };
 
@@ -36,6 +38,7 @@ int
 main(int argc, char **argv)
 {
 	const char	*name = "run";
+	struct qerr	 err;
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0)) {
@@ -45,6 +48,11 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
 		printf("qcmp %s\n", PACKAGE_VERSION);
 		return (0);
+	}
+	/* QCMP_ISA is checked before any command runs a kernel */
+	if (kern_init(&err) != Q_OK) {
+		cli_error("%s", err.msg);
+		return (CLI_EXIT_USAGE);
 	}
 	if (argc > 1 && argv[1][0] != '-') {
 		name = argv[1];

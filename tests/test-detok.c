@@ -32,16 +32,9 @@ static struct vocab	*spm;	/* tokenizer.bin */
 static int
 setup(void **state)
 {
-	struct qerr	 err;
-	const char	*path;
-
 	(void)state;
-	path = tu_shared_or_skip("models/tokenizer.bin");
-	if (vocab_from_llama2c(path, 32000, &spm, &err) != Q_OK) {
-		fprintf(stderr, "%s\n", err.msg);
-		return (-1);
-	}
-	return (0);
+	spm = tu_vocab_llama2c("models/tokenizer.bin", 32000);
+	return (spm != NULL ? 0 : -1);
 }
 
 static int
@@ -223,9 +216,7 @@ test_bpe(void **state)
 	    26453, 11100, 224, 10391, 251, 10391, 134, 11100, 226 };
 	const char	*src, *tmp, *ci, *json;
 	char		 dir[4096], gpath[4200], cmd[12000], out[256];
-	struct gguf_file *f;
 	struct vocab	*v;
-	struct qerr	 err;
 	struct detok	 d;
 	size_t		 len;
 
@@ -247,11 +238,8 @@ test_bpe(void **state)
 	snprintf(cmd, sizeof cmd, "python3 '%s/tests/tools/"
 	    "make-vocab-gguf.py' '%s' '%s'", src, json, gpath);
 	assert_int_equal(system(cmd), 0);
-	if (gguf_open(gpath, &f, &err) != Q_OK)
-		fail_msg("%s", err.msg);
-	if (vocab_from_gguf(f, &v, &err) != Q_OK)
-		fail_msg("%s", err.msg);
-	gguf_close(f);
+	v = tu_vocab_gguf(gpath);
+	assert_non_null(v);
 	unlink(gpath);
 	rmdir(dir);
 

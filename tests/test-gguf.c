@@ -24,84 +24,54 @@
 #include "gguf.h"
 #include "testutil.h"
 
-/* ---- byte-buffer builder ---- */
-
-struct bb {
-	uint8_t	*p;
-	size_t	 n;
-	size_t	 cap;
-};
+/* ---- GGUF pieces on a tu_buf ---- */
 
 static void
-bb_put(struct bb *b, const void *src, size_t n)
+bb_u32(struct tu_buf *b, uint32_t v)
 {
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2 + 64;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	if (n > 0)
-		memcpy(b->p + b->n, src, n);
-	b->n += n;
+	tu_buf_le(b, v, 4);
 }
 
 static void
-bb_le(struct bb *b, uint64_t v, size_t n)
+bb_u64(struct tu_buf *b, uint64_t v)
 {
-	uint8_t	t[8];
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		t[i] = (uint8_t)(v >> (8 * i));
-	bb_put(b, t, n);
+	tu_buf_le(b, v, 8);
 }
 
 static void
-bb_u32(struct bb *b, uint32_t v)
-{
-	bb_le(b, v, 4);
-}
-
-static void
-bb_u64(struct bb *b, uint64_t v)
-{
-	bb_le(b, v, 8);
-}
-
-static void
-bb_f32(struct bb *b, float x)
+bb_f32(struct tu_buf *b, float x)
 {
 	uint32_t	u;
 
 	memcpy(&u, &x, 4);
-	bb_le(b, u, 4);
+	tu_buf_le(b, u, 4);
 }
 
 static void
-bb_f64(struct bb *b, double x)
+bb_f64(struct tu_buf *b, double x)
 {
 	uint64_t	u;
 
 	memcpy(&u, &x, 8);
-	bb_le(b, u, 8);
+	tu_buf_le(b, u, 8);
 }
 
 static void
-bb_strn(struct bb *b, const char *s, size_t n)
+bb_strn(struct tu_buf *b, const char *s, size_t n)
 {
 	bb_u64(b, n);
-	bb_put(b, s, n);
+	tu_buf_put(b, s, n);
 }
 
 static void
-bb_str(struct bb *b, const char *s)
+bb_str(struct tu_buf *b, const char *s)
 {
 	bb_strn(b, s, strlen(s));
 }
 
 /* A kv's key and value type; the caller appends the value. */
 static void
-bb_kv(struct bb *b, const char *key, uint32_t type)
+bb_kv(struct tu_buf *b, const char *key, uint32_t type)
 {
 	bb_str(b, key);
 	bb_u32(b, type);
@@ -109,14 +79,14 @@ bb_kv(struct bb *b, const char *key, uint32_t type)
 
 /* An array header: element type and count. */
 static void
-bb_arr(struct bb *b, uint32_t etype, uint64_t n)
+bb_arr(struct tu_buf *b, uint32_t etype, uint64_t n)
 {
 	bb_u32(b, etype);
 	bb_u64(b, n);
 }
 
 static void
-bb_free(struct bb *b)
+bb_free(struct tu_buf *b)
 {
 	free(b->p);
 	memset(b, 0, sizeof *b);
@@ -137,18 +107,18 @@ struct tspec {
  * the data section's offset.
  */
 static size_t
-mk_file(struct bb *b, uint32_t ver, const struct bb *kvs, uint64_t n_kv,
+mk_file(struct tu_buf *b, uint32_t ver, const struct tu_buf *kvs, uint64_t n_kv,
     const struct tspec *ts, size_t nt, size_t align, size_t data_len)
 {
 	size_t	i, d, data_offset;
 
 	memset(b, 0, sizeof *b);
-	bb_put(b, "GGUF", 4);
+	tu_buf_put(b, "GGUF", 4);
 	bb_u32(b, ver);
 	bb_u64(b, nt);
 	bb_u64(b, n_kv);
 	if (kvs != NULL)
-		bb_put(b, kvs->p, kvs->n);
+		tu_buf_put(b, kvs->p, kvs->n);
 	for (i = 0; i < nt; i++) {
 		bb_strn(b, ts[i].name, ts[i].name_len != 0 ? ts[i].name_len :
 		    strlen(ts[i].name));
@@ -159,10 +129,10 @@ mk_file(struct bb *b, uint32_t ver, const struct bb *kvs, uint64_t n_kv,
 		bb_u64(b, ts[i].offset);
 	}
 	while (b->n % align != 0)
-		bb_le(b, 0, 1);
+		tu_buf_le(b, 0, 1);
 	data_offset = b->n;
 	for (i = 0; i < data_len; i++)
-		bb_le(b, (uint8_t)(i * 7 + 1), 1);
+		tu_buf_le(b, (uint8_t)(i * 7 + 1), 1);
 	return (data_offset);
 }
 
@@ -176,7 +146,7 @@ static const struct tspec std_t[] = {
 
 /* Three kvs: general.name "tiny", test.u32 7, test.arr ["a", "bc"]. */
 static void
-mk_std_kvs(struct bb *kvs)
+mk_std_kvs(struct tu_buf *kvs)
 {
 	memset(kvs, 0, sizeof *kvs);
 	bb_kv(kvs, "general.name", GGUF_VT_STRING);
@@ -190,9 +160,9 @@ mk_std_kvs(struct bb *kvs)
 }
 
 static size_t
-mk_std(struct bb *b, uint32_t ver)
+mk_std(struct tu_buf *b, uint32_t ver)
 {
-	struct bb	kvs;
+	struct tu_buf	kvs;
 	size_t		off;
 
 	mk_std_kvs(&kvs);
@@ -216,7 +186,7 @@ open_copy(const uint8_t *p, size_t n, struct gguf_file **f, struct qerr *e,
 }
 
 static struct gguf_file *
-open_ok(const struct bb *b, uint8_t **copy)
+open_ok(const struct tu_buf *b, uint8_t **copy)
 {
 	struct gguf_file	*f = NULL;
 	struct qerr		 e;
@@ -271,10 +241,10 @@ expect_err_at(const uint8_t *p, size_t n, int want_rc, const char *substr,
 /* A file holding only the given kvs, unpadded so that nothing after them
  * can complete a truncated value. */
 static void
-expect_kvs_err_at(const struct bb *kvs, uint64_t n_kv, const char *substr,
+expect_kvs_err_at(const struct tu_buf *kvs, uint64_t n_kv, const char *substr,
     int line)
 {
-	struct bb	b;
+	struct tu_buf	b;
 
 	mk_file(&b, 3, kvs, n_kv, NULL, 0, 1, 0);
 	expect_err_at(b.p, b.n, Q_EFORMAT, substr, line);
@@ -286,7 +256,7 @@ static void
 expect_tensors_err_at(const struct tspec *ts, size_t nt, size_t data_len,
     int want_rc, const char *substr, int line)
 {
-	struct bb	b;
+	struct tu_buf	b;
 
 	mk_file(&b, 3, NULL, 0, ts, nt, 32, data_len);
 	expect_err_at(b.p, b.n, want_rc, substr, line);
@@ -296,7 +266,7 @@ expect_tensors_err_at(const struct tspec *ts, size_t nt, size_t data_len,
 	expect_tensors_err_at(ts, nt, len, Q_EFORMAT, s, __LINE__)
 
 static void
-set_le(struct bb *b, size_t pos, uint64_t v, size_t n)
+set_le(struct tu_buf *b, size_t pos, uint64_t v, size_t n)
 {
 	size_t	i;
 
@@ -313,7 +283,7 @@ test_std_file(void **state)
 	const struct gguf_tensor	*t;
 	const struct gguf_kv		*kv;
 	struct gguf_str			 s;
-	struct bb			 b;
+	struct tu_buf			 b;
 	struct qerr			 e;
 	uint8_t				*copy;
 	uint64_t			 u;
@@ -385,22 +355,22 @@ test_values(void **state)
 	const struct gguf_kv	*kv;
 	struct gguf_str		 s;
 	struct qerr		 e;
-	struct bb		 kvs, b;
+	struct tu_buf		 kvs, b;
 	uint8_t			*copy;
 	uint64_t		 u;
 	double			 d;
 
 	(void)state;
 	memset(&kvs, 0, sizeof kvs);
-	bb_kv(&kvs, "u8", GGUF_VT_UINT8);	bb_le(&kvs, 200, 1);
-	bb_kv(&kvs, "i8", GGUF_VT_INT8);	bb_le(&kvs, 0x9c, 1);
-	bb_kv(&kvs, "u16", GGUF_VT_UINT16);	bb_le(&kvs, 60000, 2);
-	bb_kv(&kvs, "i16", GGUF_VT_INT16);	bb_le(&kvs, 0x8ad0, 2);
+	bb_kv(&kvs, "u8", GGUF_VT_UINT8);	tu_buf_le(&kvs, 200, 1);
+	bb_kv(&kvs, "i8", GGUF_VT_INT8);	tu_buf_le(&kvs, 0x9c, 1);
+	bb_kv(&kvs, "u16", GGUF_VT_UINT16);	tu_buf_le(&kvs, 60000, 2);
+	bb_kv(&kvs, "i16", GGUF_VT_INT16);	tu_buf_le(&kvs, 0x8ad0, 2);
 	bb_kv(&kvs, "u32", GGUF_VT_UINT32);	bb_u32(&kvs, 4000000000u);
 	bb_kv(&kvs, "i32", GGUF_VT_INT32);	bb_u32(&kvs, 0x88ca6c00u);
 	bb_kv(&kvs, "f32", GGUF_VT_FLOAT32);	bb_f32(&kvs, 1.5f);
-	bb_kv(&kvs, "bool", GGUF_VT_BOOL);	bb_le(&kvs, 1, 1);
-	bb_kv(&kvs, "false", GGUF_VT_BOOL);	bb_le(&kvs, 0, 1);
+	bb_kv(&kvs, "bool", GGUF_VT_BOOL);	tu_buf_le(&kvs, 1, 1);
+	bb_kv(&kvs, "false", GGUF_VT_BOOL);	tu_buf_le(&kvs, 0, 1);
 	bb_kv(&kvs, "str", GGUF_VT_STRING);	bb_str(&kvs, he);
 	bb_kv(&kvs, "u64", GGUF_VT_UINT64);	bb_u64(&kvs, (1ull << 63) + 5);
 	bb_kv(&kvs, "i64", GGUF_VT_INT64);	bb_u64(&kvs, 0xc000000000000000ull);
@@ -508,7 +478,7 @@ test_arrays(void **state)
 	struct gguf_file	*f;
 	const struct gguf_kv	*kv;
 	struct qerr		 e;
-	struct bb		 kvs, b;
+	struct tu_buf		 kvs, b;
 	struct gguf_str		 s;
 	uint8_t			*copy;
 
@@ -516,16 +486,16 @@ test_arrays(void **state)
 	memset(&kvs, 0, sizeof kvs);
 	bb_kv(&kvs, "a.u8", GGUF_VT_ARRAY);
 	bb_arr(&kvs, GGUF_VT_UINT8, 2);
-	bb_le(&kvs, 0, 1); bb_le(&kvs, 255, 1);
+	tu_buf_le(&kvs, 0, 1); tu_buf_le(&kvs, 255, 1);
 	bb_kv(&kvs, "a.i8", GGUF_VT_ARRAY);
 	bb_arr(&kvs, GGUF_VT_INT8, 2);
-	bb_le(&kvs, 0x80, 1); bb_le(&kvs, 127, 1);
+	tu_buf_le(&kvs, 0x80, 1); tu_buf_le(&kvs, 127, 1);
 	bb_kv(&kvs, "a.u16", GGUF_VT_ARRAY);
 	bb_arr(&kvs, GGUF_VT_UINT16, 1);
-	bb_le(&kvs, 65535, 2);
+	tu_buf_le(&kvs, 65535, 2);
 	bb_kv(&kvs, "a.i16", GGUF_VT_ARRAY);
 	bb_arr(&kvs, GGUF_VT_INT16, 2);
-	bb_le(&kvs, 0x8000, 2); bb_le(&kvs, 5, 2);
+	tu_buf_le(&kvs, 0x8000, 2); tu_buf_le(&kvs, 5, 2);
 	bb_kv(&kvs, "a.u32", GGUF_VT_ARRAY);
 	bb_arr(&kvs, GGUF_VT_UINT32, 3);
 	bb_u32(&kvs, 1); bb_u32(&kvs, 2); bb_u32(&kvs, 4294967295u);
@@ -537,7 +507,7 @@ test_arrays(void **state)
 	bb_f32(&kvs, 0.5f); bb_f32(&kvs, -2.75f);
 	bb_kv(&kvs, "a.bool", GGUF_VT_ARRAY);
 	bb_arr(&kvs, GGUF_VT_BOOL, 3);
-	bb_le(&kvs, 1, 1); bb_le(&kvs, 0, 1); bb_le(&kvs, 1, 1);
+	tu_buf_le(&kvs, 1, 1); tu_buf_le(&kvs, 0, 1); tu_buf_le(&kvs, 1, 1);
 	bb_kv(&kvs, "a.u64", GGUF_VT_ARRAY);
 	bb_arr(&kvs, GGUF_VT_UINT64, 2);
 	bb_u64(&kvs, UINT64_MAX); bb_u64(&kvs, 42);
@@ -650,7 +620,7 @@ test_arrays(void **state)
 
 /* An array value nested depth levels deep, innermost a uint32 [7]. */
 static void
-bb_nested(struct bb *b, int depth)
+bb_nested(struct tu_buf *b, int depth)
 {
 	if (depth == 1) {
 		bb_arr(b, GGUF_VT_UINT32, 1);
@@ -667,7 +637,7 @@ test_nested(void **state)
 	struct gguf_file	*f;
 	const struct gguf_kv	*kv;
 	struct qerr		 e;
-	struct bb		 kvs, b;
+	struct tu_buf		 kvs, b;
 	uint8_t			*copy;
 	uint64_t		 u;
 
@@ -691,7 +661,7 @@ test_nested(void **state)
 	bb_nested(&kvs, 8);
 	/* a kv after the nested ones must be found where it is */
 	bb_kv(&kvs, "after", GGUF_VT_UINT16);
-	bb_le(&kvs, 777, 2);
+	tu_buf_le(&kvs, 777, 2);
 	mk_file(&b, 2, &kvs, 4, NULL, 0, 32, 0);
 	f = open_ok(&b, &copy);
 	assert_int_equal(gguf_get_arr(f, "n.u32", GGUF_VT_ARRAY, &kv, &e),
@@ -737,7 +707,7 @@ test_alignment(void **state)
 	struct gguf_file	*f;
 	const struct gguf_tensor *t;
 	struct tspec		 ts[2];
-	struct bb		 kvs, b;
+	struct tu_buf		 kvs, b;
 	uint8_t			*copy;
 	size_t			 i, off, al;
 
@@ -840,7 +810,7 @@ test_tensor_types(void **state)
 	const struct gguf_tensor	*t;
 	struct tspec			 ts[N_KNOWN];
 	char				 names[N_KNOWN][16];
-	struct bb			 b;
+	struct tu_buf			 b;
 	uint8_t				*copy;
 	uint64_t			 off = 0;
 	size_t				 i, j;
@@ -931,7 +901,7 @@ static void
 test_bad_tensors(void **state)
 {
 	struct tspec	 ts[3];
-	struct bb	 b;
+	struct tu_buf	 b;
 	struct gguf_file *f;
 	uint8_t		*copy;
 
@@ -1005,10 +975,10 @@ test_bad_tensors(void **state)
 	    "name");
 	{
 		/* an empty name: the builder takes name_len 0 as strlen */
-		struct bb	k;
+		struct tu_buf	k;
 
 		memset(&k, 0, sizeof k);
-		bb_put(&k, "GGUF", 4);
+		tu_buf_put(&k, "GGUF", 4);
 		bb_u32(&k, 3);
 		bb_u64(&k, 1);
 		bb_u64(&k, 0);
@@ -1018,7 +988,7 @@ test_bad_tensors(void **state)
 		bb_u32(&k, 0);
 		bb_u64(&k, 0);
 		while (k.n < 128)
-			bb_le(&k, 0, 1);
+			tu_buf_le(&k, 0, 1);
 		expect_err(&k, Q_EFORMAT, "tensor info #0: empty name");
 		bb_free(&k);
 	}
@@ -1032,7 +1002,7 @@ test_bad_tensors(void **state)
 static void
 test_bad_header(void **state)
 {
-	struct bb	b;
+	struct tu_buf	b;
 	size_t		n;
 
 	(void)state;
@@ -1096,25 +1066,25 @@ test_bad_header(void **state)
 static void
 test_bad_kvs(void **state)
 {
-	struct bb	kvs;
+	struct tu_buf	kvs;
 
 	(void)state;
 	memset(&kvs, 0, sizeof kvs);
 	/* string longer than the file */
 	bb_kv(&kvs, "general.name", GGUF_VT_STRING);
 	bb_u64(&kvs, 99999999);
-	bb_put(&kvs, "abcdefghijklmnopqrstuvwxyz", 26);
+	tu_buf_put(&kvs, "abcdefghijklmnopqrstuvwxyz", 26);
 	expect_kvs_err(&kvs, 1, "t.gguf: kv #0 'general.name': string length "
 	    "99999999 extends past the end of the file");
 	bb_free(&kvs);
 	bb_kv(&kvs, "s", GGUF_VT_STRING);
 	bb_u64(&kvs, UINT64_MAX);
-	bb_put(&kvs, "abcdefghijklmnopqrstuvwxyz", 26);
+	tu_buf_put(&kvs, "abcdefghijklmnopqrstuvwxyz", 26);
 	expect_kvs_err(&kvs, 1, "string length 18446744073709551615");
 	bb_free(&kvs);
 	/* key longer than the file */
 	bb_u64(&kvs, 1ull << 40);
-	bb_put(&kvs, "abcdefghijklmnopqrstuvwxyz", 26);
+	tu_buf_put(&kvs, "abcdefghijklmnopqrstuvwxyz", 26);
 	expect_kvs_err(&kvs, 1, "t.gguf: kv #0: key length 1099511627776 "
 	    "extends past the end of the file");
 	bb_free(&kvs);
@@ -1132,7 +1102,7 @@ test_bad_kvs(void **state)
 	bb_free(&kvs);
 	bb_kv(&kvs, "a", GGUF_VT_ARRAY);
 	bb_arr(&kvs, GGUF_VT_UINT8, 1000);
-	bb_put(&kvs, "xyz", 3);
+	tu_buf_put(&kvs, "xyz", 3);
 	expect_kvs_err(&kvs, 1, "array count 1000 (uint8)");
 	bb_free(&kvs);
 	bb_kv(&kvs, "tokens", GGUF_VT_ARRAY);
@@ -1145,7 +1115,7 @@ test_bad_kvs(void **state)
 	bb_arr(&kvs, GGUF_VT_STRING, 3);
 	bb_str(&kvs, "a");
 	bb_u64(&kvs, 500);
-	bb_put(&kvs, "bcdefghijklmnopqrstuvwxyz0123456789", 35);
+	tu_buf_put(&kvs, "bcdefghijklmnopqrstuvwxyz0123456789", 35);
 	expect_kvs_err(&kvs, 1, "element 1 string length 500 extends past");
 	bb_free(&kvs);
 	bb_kv(&kvs, "a", GGUF_VT_ARRAY);
@@ -1177,20 +1147,20 @@ test_bad_kvs(void **state)
 
 	/* bools are 0 or 1 */
 	bb_kv(&kvs, "b", GGUF_VT_BOOL);
-	bb_le(&kvs, 2, 1);
+	tu_buf_le(&kvs, 2, 1);
 	expect_kvs_err(&kvs, 1, "kv #0 'b': bool value 2 is not 0 or 1");
 	bb_free(&kvs);
 	bb_kv(&kvs, "b", GGUF_VT_ARRAY);
 	bb_arr(&kvs, GGUF_VT_BOOL, 3);
-	bb_put(&kvs, "\1\0\377", 3);
+	tu_buf_put(&kvs, "\1\0\377", 3);
 	expect_kvs_err(&kvs, 1, "bool value 255");
 	bb_free(&kvs);
 
 	/* duplicate keys, not adjacent */
 	bb_kv(&kvs, "k.one", GGUF_VT_UINT8);
-	bb_le(&kvs, 1, 1);
+	tu_buf_le(&kvs, 1, 1);
 	bb_kv(&kvs, "k.two", GGUF_VT_UINT8);
-	bb_le(&kvs, 2, 1);
+	tu_buf_le(&kvs, 2, 1);
 	bb_kv(&kvs, "k.one", GGUF_VT_STRING);
 	bb_str(&kvs, "again");
 	expect_kvs_err(&kvs, 3, "'k.one': duplicate key");
@@ -1198,9 +1168,9 @@ test_bad_kvs(void **state)
 
 	/* keys are not empty */
 	bb_kv(&kvs, "", GGUF_VT_UINT8);
-	bb_le(&kvs, 9, 1);
+	tu_buf_le(&kvs, 9, 1);
 	/* (13 bytes are too few for even one kv by the header's count) */
-	bb_le(&kvs, 0, 1);
+	tu_buf_le(&kvs, 0, 1);
 	expect_kvs_err(&kvs, 1, "t.gguf: kv #0: empty key");
 	bb_free(&kvs);
 
@@ -1228,7 +1198,7 @@ static void
 test_truncation(void **state)
 {
 	struct gguf_file	*f;
-	struct bb		 b, kvs;
+	struct tu_buf		 b, kvs;
 	struct tspec		 ts[2];
 	uint8_t			*copy;
 	size_t			 n;
@@ -1244,10 +1214,10 @@ test_truncation(void **state)
 
 	/* and one with every kind of value and a nested array */
 	memset(&kvs, 0, sizeof kvs);
-	bb_kv(&kvs, "u8", GGUF_VT_UINT8);	bb_le(&kvs, 1, 1);
-	bb_kv(&kvs, "i16", GGUF_VT_INT16);	bb_le(&kvs, 2, 2);
+	bb_kv(&kvs, "u8", GGUF_VT_UINT8);	tu_buf_le(&kvs, 1, 1);
+	bb_kv(&kvs, "i16", GGUF_VT_INT16);	tu_buf_le(&kvs, 2, 2);
 	bb_kv(&kvs, "f32", GGUF_VT_FLOAT32);	bb_f32(&kvs, 3);
-	bb_kv(&kvs, "b", GGUF_VT_BOOL);		bb_le(&kvs, 1, 1);
+	bb_kv(&kvs, "b", GGUF_VT_BOOL);		tu_buf_le(&kvs, 1, 1);
 	bb_kv(&kvs, "s", GGUF_VT_STRING);	bb_str(&kvs, "str");
 	bb_kv(&kvs, "u64", GGUF_VT_UINT64);	bb_u64(&kvs, 4);
 	bb_kv(&kvs, "f64", GGUF_VT_FLOAT64);	bb_f64(&kvs, 5);
@@ -1342,7 +1312,7 @@ test_fuzz(void **state)
 {
 	struct gguf_file	*f;
 	struct qerr		 e;
-	struct bb		 b, kvs;
+	struct tu_buf		 b, kvs;
 	struct tspec		 ts[3];
 	uint8_t			*copy;
 	uint64_t		 seed = 0x9e3779b97f4a7c15ull, r;
@@ -1410,7 +1380,7 @@ test_open_file(void **state)
 {
 	struct gguf_file	*f = NULL;
 	struct qerr		 e;
-	struct bb		 b;
+	struct tu_buf		 b;
 	char			*path;
 	size_t			 off;
 	int			 rc;

@@ -36,21 +36,6 @@ static struct vocab	*vocabs[NV];
 static char		 tmpdir[4096];
 static char		 cases_path[4200];
 
-static struct vocab *
-load_gguf(const char *path)
-{
-	struct gguf_file	*f;
-	struct vocab		*v;
-	struct qerr		 err;
-
-	if (gguf_open(path, &f, &err) != Q_OK)
-		fail_msg("%s", err.msg);
-	if (vocab_from_gguf(f, &v, &err) != Q_OK)
-		fail_msg("%s", err.msg);
-	gguf_close(f);
-	return (v);
-}
-
 /* Builds the GGUFs with the Python tool; SKIP (77) without python3. */
 static int
 setup(void **state)
@@ -96,8 +81,10 @@ setup(void **state)
 			fprintf(stderr, "failed: %s\n", cmd);
 			return (-1);
 		}
-		vocabs[i] = load_gguf(gpath);
+		vocabs[i] = tu_vocab_gguf(gpath);
 		unlink(gpath);
+		if (vocabs[i] == NULL)
+			return (-1);
 	}
 	return (0);
 }
@@ -160,10 +147,10 @@ hexval(int c)
 static void
 test_hf_vectors(void **state)
 {
-	char	*data, *line, *next, *tab, *p, *text;
-	size_t	 n, len, i, k, ncase = 0;
-	int32_t	*ids;
-	long	 want;
+	char		*data, *line, *next, *tab, *text;
+	const char	*why;
+	size_t		 n, len, i, ncase = 0;
+	int32_t		*ids;
 
 	(void)state;
 	data = tu_read_file(cases_path, &n);
@@ -181,21 +168,9 @@ test_hf_vectors(void **state)
 			text[i] = (char)(hexval(line[2 * i]) * 16 +
 			    hexval(line[2 * i + 1]));
 		encode(vocabs[V_SMOLLM], text, len, 1, 1, &ids, &n);
-		p = tab + 1;
-		for (k = 0;; k++) {
-			while (*p == ' ')
-				p++;
-			if (*p == '\0')
-				break;
-			want = strtol(p, &p, 10);
-			if (k >= n || ids[k] != want)
-				fail_msg("case %zu \"%.*s\": id %zu is %d, "
-				    "expected %ld", ncase, (int)len, text, k,
-				    k < n ? ids[k] : -1, want);
-		}
-		if (k != n)
-			fail_msg("case %zu \"%.*s\": %zu ids, expected %zu",
-			    ncase, (int)len, text, n, k);
+		if ((why = tu_ids_differ(ids, n, tab + 1)) != NULL)
+			fail_msg("case %zu \"%.*s\": %s", ncase, (int)len,
+			    text, why);
 		free(ids);
 		free(text);
 		ncase++;
@@ -567,20 +542,12 @@ static void
 check_roundtrip(const struct vocab *v, const char *s, size_t n)
 {
 	int32_t		*ids;
-	size_t		 nids, i, len, total = 0;
-	const char	*p;
+	size_t		 nids, total;
 	char		*buf;
 
 	encode(v, s, n, 0, 0, &ids, &nids);
 	assert_true(nids > 0 || n == 0);
-	buf = malloc(n + 1);
-	assert_non_null(buf);
-	for (i = 0; i < nids; i++) {
-		p = tok_piece(v, ids[i], &len);
-		assert_true(total + len <= n);
-		memcpy(buf + total, p, len);
-		total += len;
-	}
+	buf = tu_pieces(v, ids, nids, &total);
 	assert_int_equal(total, n);
 	assert_memory_equal(buf, s, n);
 	free(buf);
@@ -595,19 +562,11 @@ test_long_input(void **state)
 		"\xF0\x9F\x99\x82 ", "\xE6\x97\xA5\xE6\x9C\xAC ", "\n", "\t",
 		"jumps", "!!! ", "  ", "don't ", "\r\n", "x=y+1;"
 	};
-	size_t	 n = 0, cap = 200 * 1024, k, i;
+	size_t	 n, cap = 200 * 1024, i;
 	char	*s;
-	unsigned seed = 7;
 
 	(void)state;
-	s = malloc(cap + 16);
-	assert_non_null(s);
-	while (n < cap) {
-		seed = seed * 1103515245 + 12345;
-		k = (seed >> 16) % (sizeof words / sizeof words[0]);
-		memcpy(s + n, words[k], strlen(words[k]));
-		n += strlen(words[k]);
-	}
+	s = tu_random_text(words, sizeof words / sizeof words[0], 7, cap, &n);
 	for (i = 0; i < NV; i++)
 		check_roundtrip(vocabs[i], s, n);
 	/* Single words of 200 KB. */
@@ -624,106 +583,78 @@ test_long_input(void **state)
 
 /* --- small hand-built GGUFs ------------------------------------------ */
 
+/* The key/values of a GGUF being built, and how many. */
 struct gb {
-	unsigned char	*p;
-	size_t		 n, cap;
+	struct tu_buf	 kv;
 	uint64_t	 nkv;
 };
 
 static void
-gb_put(struct gb *b, const void *s, size_t n)
+gb_str(struct tu_buf *t, const char *s)
 {
-	if (b->n + n > b->cap) {
-		b->cap = (b->n + n) * 2 + 64;
-		b->p = realloc(b->p, b->cap);
-		assert_non_null(b->p);
-	}
-	memcpy(b->p + b->n, s, n);
-	b->n += n;
+	tu_buf_le(t, strlen(s), 8);
+	tu_buf_put(t, s, strlen(s));
 }
 
-static void
-gb_u32(struct gb *b, uint32_t v)
+/* Starts a key/value (key, value type); the caller appends the value. */
+static struct tu_buf *
+gb_kv(struct gb *b, const char *key, uint32_t type)
 {
-	gb_put(b, &v, 4);
+	gb_str(&b->kv, key);
+	tu_buf_le(&b->kv, type, 4);
+	b->nkv++;
+	return (&b->kv);
 }
 
-static void
-gb_u64(struct gb *b, uint64_t v)
+/* Starts an array key/value; the caller appends the n elements. */
+static struct tu_buf *
+gb_kv_arr(struct gb *b, const char *key, uint32_t etype, size_t n)
 {
-	gb_put(b, &v, 8);
-}
+	struct tu_buf	*t = gb_kv(b, key, GGUF_VT_ARRAY);
 
-static void
-gb_str(struct gb *b, const char *s)
-{
-	gb_u64(b, strlen(s));
-	gb_put(b, s, strlen(s));
+	tu_buf_le(t, etype, 4);
+	tu_buf_le(t, n, 8);
+	return (t);
 }
 
 static void
 gb_kv_str(struct gb *b, const char *key, const char *val)
 {
-	gb_str(b, key);
-	gb_u32(b, GGUF_VT_STRING);
-	gb_str(b, val);
-	b->nkv++;
+	gb_str(gb_kv(b, key, GGUF_VT_STRING), val);
 }
 
 static void
 gb_kv_u32(struct gb *b, const char *key, uint32_t val)
 {
-	gb_str(b, key);
-	gb_u32(b, GGUF_VT_UINT32);
-	gb_u32(b, val);
-	b->nkv++;
+	tu_buf_le(gb_kv(b, key, GGUF_VT_UINT32), val, 4);
 }
 
 static void
 gb_kv_strs(struct gb *b, const char *key, const char *const *s, size_t n)
 {
-	size_t	i;
+	struct tu_buf	*t = gb_kv_arr(b, key, GGUF_VT_STRING, n);
+	size_t		 i;
 
-	gb_str(b, key);
-	gb_u32(b, GGUF_VT_ARRAY);
-	gb_u32(b, GGUF_VT_STRING);
-	gb_u64(b, n);
 	for (i = 0; i < n; i++)
-		gb_str(b, s[i]);
-	b->nkv++;
+		gb_str(t, s[i]);
 }
 
 static void
 gb_kv_i32s(struct gb *b, const char *key, const int32_t *v, size_t n)
 {
-	gb_str(b, key);
-	gb_u32(b, GGUF_VT_ARRAY);
-	gb_u32(b, GGUF_VT_INT32);
-	gb_u64(b, n);
-	gb_put(b, v, n * 4);
-	b->nkv++;
+	tu_buf_put(gb_kv_arr(b, key, GGUF_VT_INT32, n), v, n * 4);
 }
 
 static void
 gb_kv_f32s(struct gb *b, const char *key, const float *v, size_t n)
 {
-	gb_str(b, key);
-	gb_u32(b, GGUF_VT_ARRAY);
-	gb_u32(b, GGUF_VT_FLOAT32);
-	gb_u64(b, n);
-	gb_put(b, v, n * 4);
-	b->nkv++;
+	tu_buf_put(gb_kv_arr(b, key, GGUF_VT_FLOAT32, n), v, n * 4);
 }
 
 static void
 gb_kv_bool(struct gb *b, const char *key, int val)
 {
-	unsigned char	c = val != 0;
-
-	gb_str(b, key);
-	gb_u32(b, GGUF_VT_BOOL);
-	gb_put(b, &c, 1);
-	b->nkv++;
+	tu_buf_le(gb_kv(b, key, GGUF_VT_BOOL), val != 0, 1);
 }
 
 /* Opens the key/values in kv as a GGUF (no tensors) and builds a vocab;
@@ -731,17 +662,17 @@ gb_kv_bool(struct gb *b, const char *key, int val)
 static int
 gb_vocab(struct gb *kv, struct vocab **v, struct qerr *err)
 {
-	struct gb		 f = { NULL, 0, 0, 0 };
+	struct tu_buf		 f = { NULL, 0, 0 };
 	struct gguf_file	*g;
 	static const char	 zero[32];
 	int			 rc;
 
-	gb_put(&f, "GGUF", 4);
-	gb_u32(&f, 3);
-	gb_u64(&f, 0);
-	gb_u64(&f, kv->nkv);
-	gb_put(&f, kv->p, kv->n);
-	gb_put(&f, zero, (32 - f.n % 32) % 32);
+	tu_buf_put(&f, "GGUF", 4);
+	tu_buf_le(&f, 3, 4);
+	tu_buf_le(&f, 0, 8);
+	tu_buf_le(&f, kv->nkv, 8);
+	tu_buf_put(&f, kv->kv.p, kv->kv.n);
+	tu_buf_put(&f, zero, (32 - f.n % 32) % 32);
 	*v = NULL;
 	rc = gguf_open_memory(f.p, f.n, "mem.gguf", &g, err);
 	if (rc == Q_OK) {
@@ -749,7 +680,7 @@ gb_vocab(struct gb *kv, struct vocab **v, struct qerr *err)
 		gguf_close(g);
 	}
 	free(f.p);
-	free(kv->p);
+	free(kv->kv.p);
 	return (rc);
 }
 

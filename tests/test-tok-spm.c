@@ -29,16 +29,9 @@ static struct vocab *llama;	/* tokenizer.bin, 32000 tokens */
 static int
 setup(void **state)
 {
-	struct qerr	 err;
-	const char	*path;
-
 	(void)state;
-	path = tu_shared_or_skip("models/tokenizer.bin");
-	if (vocab_from_llama2c(path, 32000, &llama, &err) != Q_OK) {
-		fprintf(stderr, "%s\n", err.msg);
-		return (-1);
-	}
-	return (0);
+	llama = tu_vocab_llama2c("models/tokenizer.bin", 32000);
+	return (llama != NULL ? 0 : -1);
 }
 
 static int
@@ -66,10 +59,9 @@ test_reference_vectors(void **state)
 {
 	static const char sep[] = "\n__ggml_vocab_test__\n";
 	char		 path[4096], *inp, *outp, *pos, *end, *line, *next;
-	char		*num;
-	size_t		 ninp, nout, nids, k, ncase = 0;
+	const char	*why;
+	size_t		 ninp, nout, nids, ncase = 0;
 	int32_t		*ids;
-	long		 want;
 
 	(void)state;
 	snprintf(path, sizeof path, "%s",
@@ -89,21 +81,9 @@ test_reference_vectors(void **state)
 		assert_non_null(next);
 		*next = '\0';
 		encode(llama, pos, (size_t)(end - pos), 0, 0, &ids, &nids);
-		num = line;
-		for (k = 0;; k++) {
-			while (*num == ' ')
-				num++;
-			if (*num == '\0')
-				break;
-			want = strtol(num, &num, 10);
-			if (k >= nids || ids[k] != want)
-				fail_msg("case %zu \"%.*s\": id %zu is %d, "
-				    "expected %ld", ncase, (int)(end - pos),
-				    pos, k, k < nids ? ids[k] : -1, want);
-		}
-		if (k != nids)
-			fail_msg("case %zu \"%.*s\": %zu ids, expected %zu",
-			    ncase, (int)(end - pos), pos, nids, k);
+		if ((why = tu_ids_differ(ids, nids, line)) != NULL)
+			fail_msg("case %zu \"%.*s\": %s", ncase,
+			    (int)(end - pos), pos, why);
 		free(ids);
 		ncase++;
 		pos = end + sizeof sep - 1;
@@ -197,19 +177,11 @@ static void
 check_roundtrip(const struct vocab *v, const char *s, size_t n)
 {
 	int32_t		*ids;
-	size_t		 nids, i, len, total = 0;
-	const char	*p;
+	size_t		 nids, total;
 	char		*buf;
 
 	encode(v, s, n, 0, 0, &ids, &nids);
-	buf = malloc(3 * n + 16);
-	assert_non_null(buf);
-	for (i = 0; i < nids; i++) {
-		p = tok_piece(v, ids[i], &len);
-		assert_true(total + len <= 3 * n + 16);
-		memcpy(buf + total, p, len);
-		total += len;
-	}
+	buf = tu_pieces(v, ids, nids, &total);
 	/* The space prefix SentencePiece adds. */
 	assert_true(total >= 1);
 	assert_int_equal(buf[0], ' ');
@@ -227,19 +199,11 @@ test_long_input(void **state)
 		"\xF0\x9F\x99\x82 ", "\xE6\x97\xA5\xE6\x9C\xAC ", "\n", "\t",
 		"jumps", "!!! ", "  ", "don't ", "\xE1\x9E\x80 "
 	};
-	size_t	 n = 0, cap = 200 * 1024, k;
+	size_t	 n, cap = 200 * 1024;
 	char	*s;
-	unsigned seed = 1;
 
 	(void)state;
-	s = malloc(cap + 16);
-	assert_non_null(s);
-	while (n < cap) {
-		seed = seed * 1103515245 + 12345;
-		k = (seed >> 16) % (sizeof words / sizeof words[0]);
-		memcpy(s + n, words[k], strlen(words[k]));
-		n += strlen(words[k]);
-	}
+	s = tu_random_text(words, sizeof words / sizeof words[0], 1, cap, &n);
 	check_roundtrip(llama, s, n);
 	/* One 200 KB word: no spaces at all to split on. */
 	memset(s, 'a', cap);

@@ -1,0 +1,312 @@
+/*
+ * cmd-bench.c: `qcmp bench kernels`, the throughput of every weight
+ * format's matrix-vector kernel on every ISA this CPU runs, with the
+ * weights in L2 and in DRAM, on 1 and more threads: G multiply-adds/s and
+ * GB/s of weights streamed, median of several runs.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+#include "kern.h"
+#include "kpool.h"
+
+#define BENCH_L2_BYTES		(1u << 20)	/* fits this machine's L2 */
+#define BENCH_DRAM_BYTES	(256u << 20)	/* far beyond any cache */
+#define BENCH_COLS		2048
+#define BENCH_SEED_ROWS		64	/* distinct rows, then repeated */
+#define BENCH_MAX_THREADS	64
+
+static int cmd_bench_exec(int, char **);
+
+const struct cmd_entry cmd_bench_entry = {
+	.name = "bench",
+	.usage =
+"  Measure speed.  'qcmp bench kernels' times every weight format's\n"
+"  matrix-vector kernel on every instruction set this CPU runs, with the\n"
+"  weights in L2 (1 MiB) and in DRAM (256 MiB), and prints G multiply-adds/s\n"
+"  and GB/s of weights read, the median of several runs.\n"
+"  -t, --threads LIST      thread counts, comma-separated (default 1,2)\n"
+"  -r, --reps N            runs per measurement, median reported (default 5)\n"
+"      --formats LIST      formats to time (default: all)\n"
+"      --isa LIST          instruction sets to time (default: all available)\n",
+	.exec = cmd_bench_exec,
+};
+
+static double
+bench_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec + ts.tv_nsec / 1e9);
+}
+
+static int
+bench_cmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return ((x > y) - (x < y));
+}
+
+/* 1 when name is in the comma-separated list (NULL list: everything). */
+static int
+bench_listed(const char *list, const char *name)
+{
+	size_t		 n = strlen(name);
+	const char	*p = list;
+
+	if (list == NULL)
+		return (1);
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' ||
+		    p[n] == '\0'))
+			return (1);
+		p += n;
+	}
+	return (0);
+}
+
+/* 0 when every name in list is known to valid(); else prints the error. */
+static int
+bench_check_list(const char *opt, const char *list,
+    int (*valid)(const char *))
+{
+	char	*copy, *tok, *save;
+	int	 rc = 0;
+
+	if (list == NULL)
+		return (0);
+	if ((copy = strdup(list)) == NULL)
+		return (-1);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL && rc == 0;
+	    tok = strtok_r(NULL, ",", &save))
+		if (!valid(tok)) {
+			cli_error("%s: unknown name '%s'", opt, tok);
+			rc = -1;
+		}
+	free(copy);
+	return (rc);
+}
+
+static int
+bench_is_format(const char *name)
+{
+	return (kern_find(name) >= 0);
+}
+
+static int
+bench_is_isa(const char *name)
+{
+	for (int i = 0; i < KISA_COUNT; i++)
+		if (strcmp(name, kern_isa_name((enum kern_isa)i)) == 0)
+			return (1);
+	return (0);
+}
+
+/* Median seconds of one product, each run repeating it for ~40 ms. */
+static double
+bench_time(struct kpool *pool, enum kfmt fmt, const void *w, int64_t rows,
+    const struct kact *a, float *y, int reps)
+{
+	double	t[32], t0, el;
+	long	n = 1;
+
+	/* calibrate the repeat count, warming the caches on the way */
+	for (;;) {
+		t0 = bench_now();
+		for (long i = 0; i < n; i++)
+			kpool_matvec(pool, fmt, w, rows, BENCH_COLS, a, y);
+		el = bench_now() - t0;
+		if (el > 0.04 || n > (1L << 24))
+			break;
+		n *= 2;
+	}
+	for (int r = 0; r < reps; r++) {
+		t0 = bench_now();
+		for (long i = 0; i < n; i++)
+			kpool_matvec(pool, fmt, w, rows, BENCH_COLS, a, y);
+		t[r] = (bench_now() - t0) / n;
+	}
+	qsort(t, (size_t)reps, sizeof t[0], bench_cmp);
+	return (t[reps / 2]);
+}
+
+/* A matrix of about bytes bytes whose rows repeat BENCH_SEED_ROWS random
+ * rows of fmt. */
+static uint8_t *
+bench_matrix(enum kfmt fmt, size_t bytes, int64_t *rows)
+{
+	size_t	 rb = kern_row_bytes(fmt, BENCH_COLS);
+	int64_t	 n = (int64_t)(bytes / rb);
+	uint8_t	*w;
+	float	 x[BENCH_COLS];
+
+	if (n < BENCH_SEED_ROWS)
+		n = BENCH_SEED_ROWS;
+	if ((w = malloc(rb * (size_t)n)) == NULL)
+		return (NULL);
+	for (int64_t r = 0; r < BENCH_SEED_ROWS; r++) {
+		for (int i = 0; i < BENCH_COLS; i++)
+			x[i] = (float)rand() / RAND_MAX * 2.0f - 1.0f;
+		kern_get(fmt)->from_float_ref(x, w + r * rb, BENCH_COLS);
+	}
+	for (int64_t r = BENCH_SEED_ROWS; r < n; r++)
+		memcpy(w + r * rb, w + (r % BENCH_SEED_ROWS) * rb, rb);
+	*rows = n;
+	return (w);
+}
+
+static int
+bench_kernels(const int *threads, int n_threads, int reps,
+    const char *formats, const char *isas)
+{
+	static const struct { const char *name; size_t bytes; } where[2] = {
+		{ "L2", BENCH_L2_BYTES }, { "DRAM", BENCH_DRAM_BYTES } };
+	struct kpool	*pools[BENCH_MAX_THREADS + 1] = { NULL };
+	struct kact	 a;
+	float		 x[BENCH_COLS], *y;
+	struct qerr	 err;
+	int		 rc = 0;
+
+	for (int i = 0; i < n_threads; i++)
+		if (pools[threads[i]] == NULL &&
+		    kpool_new(threads[i], &pools[threads[i]], &err) != Q_OK) {
+			cli_error("%s", err.msg);
+			rc = CLI_EXIT_FAIL;
+			goto out;
+		}
+	if (kact_init(&a, BENCH_COLS) != Q_OK ||
+	    (y = malloc(BENCH_DRAM_BYTES / 256 * sizeof(float))) == NULL) {
+		cli_error("out of memory");
+		rc = CLI_EXIT_FAIL;
+		goto out;
+	}
+	for (int i = 0; i < BENCH_COLS; i++)
+		x[i] = (float)rand() / RAND_MAX * 2.0f - 1.0f;
+	kact_quantize(&a, x, BENCH_COLS);
+	printf("CPU features: %s\n", kern_cpu_features());
+	printf("%-6s %-7s %-5s %7s %6s %3s %10s %8s\n", "format", "isa",
+	    "data", "rows", "MiB", "thr", "G MAC/s", "GB/s");
+	for (int f = 0; f < KFMT_COUNT; f++) {
+		const struct kern_traits *kt = kern_get((enum kfmt)f);
+
+		if (!bench_listed(formats, kt->name))
+			continue;
+		for (int wi = 0; wi < 2; wi++) {
+			int64_t	 rows;
+			uint8_t	*w = bench_matrix((enum kfmt)f,
+			    where[wi].bytes, &rows);
+			double	 mib = (double)kern_row_bytes((enum kfmt)f,
+			    BENCH_COLS) * rows / (1 << 20);
+
+			if (w == NULL) {
+				cli_error("out of memory");
+				rc = CLI_EXIT_FAIL;
+				break;
+			}
+			for (int isa = 0; isa < KISA_COUNT; isa++) {
+				if (!kern_isa_available((enum kern_isa)isa) ||
+				    !bench_listed(isas, kern_isa_name(
+				    (enum kern_isa)isa)))
+					continue;
+				kern_set_isa((enum kern_isa)isa, NULL);
+				if ((int)kt->matvec_isa != isa)
+					continue;	/* a fallback */
+				kact_quantize(&a, x, BENCH_COLS);
+				for (int ti = 0; ti < n_threads; ti++) {
+					double s = bench_time(
+					    pools[threads[ti]], (enum kfmt)f,
+					    w, rows, &a, y, reps);
+
+					printf("%-6s %-7s %-5s %7lld %6.1f %3d "
+					    "%10.1f %8.1f\n", kt->name,
+					    kern_isa_name((enum kern_isa)isa),
+					    where[wi].name, (long long)rows,
+					    mib, threads[ti], (double)rows *
+					    BENCH_COLS / s / 1e9, mib *
+					    1.048576e-3 / s);
+					fflush(stdout);
+				}
+			}
+			free(w);
+		}
+	}
+	kact_free(&a);
+	free(y);
+	kern_init(NULL);
+out:
+	for (int i = 0; i <= BENCH_MAX_THREADS; i++)
+		kpool_free(pools[i]);
+	return (rc);
+}
+
+static int
+cmd_bench_exec(int argc, char **argv)
+{
+	enum { O_FORMATS = 256, O_ISA };
+	static const struct option longopts[] = {
+		{ "threads", required_argument, NULL, 't' },
+		{ "reps", required_argument, NULL, 'r' },
+		{ "formats", required_argument, NULL, O_FORMATS },
+		{ "isa", required_argument, NULL, O_ISA },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*formats = NULL, *isas = NULL;
+	int		 threads[16] = { 1, 2 }, n_threads = 2, reps = 5, c;
+	long		 v;
+	char		*list, *tok, *save;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "t:r:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			if ((list = strdup(optarg)) == NULL)
+				return (CLI_EXIT_FAIL);
+			n_threads = 0;
+			for (tok = strtok_r(list, ",", &save); tok != NULL;
+			    tok = strtok_r(NULL, ",", &save)) {
+				if (n_threads == 16 || cli_int("--threads", tok,
+				    1, BENCH_MAX_THREADS, &v)) {
+					free(list);
+					return (CLI_EXIT_USAGE);
+				}
+				threads[n_threads++] = (int)v;
+			}
+			free(list);
+			if (n_threads == 0) {
+				cli_error("--threads: empty list");
+				return (CLI_EXIT_USAGE);
+			}
+			break;
+		case 'r':
+			if (cli_int("--reps", optarg, 1, 31, &v))
+				return (CLI_EXIT_USAGE);
+			reps = (int)v;
+			break;
+		case O_FORMATS: formats = optarg; break;
+		case O_ISA: isas = optarg; break;
+		case 'h': return (cli_usage(&cmd_bench_entry, 1));
+		default: return (cli_usage(&cmd_bench_entry, 0));
+		}
+	}
+	if (optind >= argc || strcmp(argv[optind], "kernels") != 0) {
+		cli_error("bench: say what to measure: 'qcmp bench kernels'");
+		return (cli_usage(&cmd_bench_entry, 0));
+	}
+	if (optind + 1 < argc) {
+		cli_error("bench: unexpected argument '%s'", argv[optind + 1]);
+		return (cli_usage(&cmd_bench_entry, 0));
+	}
+	if (bench_check_list("--formats", formats, bench_is_format) ||
+	    bench_check_list("--isa", isas, bench_is_isa))
+		return (CLI_EXIT_USAGE);
+	return (bench_kernels(threads, n_threads, reps, formats, isas));
+}
