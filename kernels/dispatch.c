@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blocks.h"
 #include "kern-impl.h"
 
 #if defined(__x86_64__)
@@ -43,6 +44,17 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_TQ2_0] = tq2_0_matvec_ref,
 		[KFMT_T2] = t2_matvec_ref,
 		[KFMT_T2M] = t2_matvec_ref,
+	},
+	.to_float = {
+		[KFMT_F32] = f32_dequantize_ref,
+		[KFMT_F16] = f16_dequantize_ref,
+		[KFMT_BF16] = bf16_dequantize_ref,
+		[KFMT_Q8_0] = q8_0_dequantize_ref,
+		[KFMT_Q4_0] = q4_0_dequantize_ref,
+		[KFMT_TQ1_0] = tq1_0_dequantize_ref,
+		[KFMT_TQ2_0] = tq2_0_dequantize_ref,
+		[KFMT_T2] = t2_dequantize_ref,
+		[KFMT_T2M] = t2_dequantize_ref,
 	},
 };
 
@@ -157,6 +169,18 @@ kern_isa(void)
 	return (dispatch.isa);
 }
 
+/* fmt's row converter for isa: its own, a weaker ISA's, or the
+ * reference (which the scalar table lists). */
+static void (*dispatch_to_float(enum kfmt fmt, enum kern_isa isa))(
+    const void *restrict, float *restrict, int64_t)
+{
+	for (int i = isa; i > KISA_SCALAR; i--)
+		if (dispatch_tables[i] != NULL && dispatch.has[i] &&
+		    dispatch_tables[i]->to_float[fmt] != NULL)
+			return (dispatch_tables[i]->to_float[fmt]);
+	return (dispatch_scalar.to_float[fmt]);
+}
+
 /* Every format takes isa's kernel, or the strongest weaker one that this
  * build has, down to the scalar reference. */
 int
@@ -174,7 +198,7 @@ kern_set_isa(enum kern_isa isa, struct qerr *err)
 			    dispatch_tables[i]->matvec[f] != NULL)
 				break;
 		kern_install((enum kfmt)f, dispatch_tables[i]->matvec[f],
-		    (enum kern_isa)i);
+		    (enum kern_isa)i, dispatch_to_float((enum kfmt)f, isa));
 	}
 	dispatch.act = kact_quantize_ref;
 	for (int i = isa; i > KISA_SCALAR; i--)

@@ -32,6 +32,10 @@ void	t2_dequantize_ref(const void *restrict x, float *restrict y,
 	    int64_t n);
 
 /* AVX2 + FMA + F16C twins (kernels/avx2/). */
+void	f16_dequantize_avx2(const void *restrict x, float *restrict y,
+	    int64_t n);
+void	bf16_dequantize_avx2(const void *restrict x, float *restrict y,
+	    int64_t n);
 void	kact_quantize_avx2(struct kact *a, const float *x, int64_t n);
 KERN_MATVEC_DECL(f32_matvec_avx2);
 KERN_MATVEC_DECL(f16_matvec_avx2);
@@ -69,12 +73,17 @@ KERN_MATVEC_DECL(t2_matvec_neon);
 struct kern_isa_kernels {
 	void		(*act_quantize)(struct kact *, const float *, int64_t);
 	kern_matvec_fn	 matvec[KFMT_COUNT];
+	/* row converters to f32, bit-identical to the references */
+	void		(*to_float[KFMT_COUNT])(const void *restrict,
+			    float *restrict, int64_t);
 };
 extern const struct kern_isa_kernels kern_avx2_kernels;
 extern const struct kern_isa_kernels kern_avx512_kernels;
 extern const struct kern_isa_kernels kern_neon_kernels;
 
-/* Makes fn (of isa) fmt's active matvec; dispatch.c calls it. */
-void	kern_install(enum kfmt fmt, kern_matvec_fn fn, enum kern_isa isa);
+/* Makes fn (of isa) fmt's active matvec, and to_float (when not NULL)
+ * its row converter; dispatch.c calls it. */
+void	kern_install(enum kfmt fmt, kern_matvec_fn fn, enum kern_isa isa,
+	    void (*to_float)(const void *restrict, float *restrict, int64_t));
 
 #endif
