@@ -89,33 +89,28 @@ _Static_assert(sizeof(block_t2) == sizeof(kern_half) + QK_T2 / 4,
 /*
  * Scalar references: the truth every faster kernel must reproduce.  n is a
  * weight count and must be a whole number of blocks (asserted).  Whatever
- * qcmp writes to disk comes from the *_quantize_ref functions.
+ * qcmp writes to disk comes from the *_quantize_ref functions.  Each
+ * format has a quantizer (floats into blocks) and a dequantizer (blocks
+ * into floats): the from_float_ref and to_float of its kern_traits.
  */
-void	f32_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
-void	f32_dequantize_ref(const void *restrict x, float *restrict y,
-	    int64_t n);
-void	f16_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
-void	f16_dequantize_ref(const void *restrict x, float *restrict y,
-	    int64_t n);
-void	bf16_quantize_ref(const float *restrict x, void *restrict y,
-	    int64_t n);
-void	bf16_dequantize_ref(const void *restrict x, float *restrict y,
-	    int64_t n);
-void	q8_0_quantize_ref(const float *restrict x, void *restrict y,
-	    int64_t n);
-void	q8_0_dequantize_ref(const void *restrict x, float *restrict y,
-	    int64_t n);
-void	q4_0_quantize_ref(const float *restrict x, void *restrict y,
-	    int64_t n);
-void	q4_0_dequantize_ref(const void *restrict x, float *restrict y,
-	    int64_t n);
-void	tq1_0_quantize_ref(const float *restrict x, void *restrict y,
-	    int64_t n);
-void	tq1_0_dequantize_ref(const void *restrict x, float *restrict y,
-	    int64_t n);
-void	tq2_0_quantize_ref(const float *restrict x, void *restrict y,
-	    int64_t n);
-void	tq2_0_dequantize_ref(const void *restrict x, float *restrict y,
-	    int64_t n);
+#define KERN_QUANT_DECL(fn)						\
+	void fn(const float *restrict x, void *restrict y, int64_t n)
+#define KERN_DEQUANT_DECL(fn)						\
+	void fn(const void *restrict x, float *restrict y, int64_t n)
+
+KERN_QUANT_DECL(f32_quantize_ref);
+KERN_DEQUANT_DECL(f32_dequantize_ref);
+KERN_QUANT_DECL(f16_quantize_ref);
+KERN_DEQUANT_DECL(f16_dequantize_ref);
+KERN_QUANT_DECL(bf16_quantize_ref);
+KERN_DEQUANT_DECL(bf16_dequantize_ref);
+KERN_QUANT_DECL(q8_0_quantize_ref);
+KERN_DEQUANT_DECL(q8_0_dequantize_ref);
+KERN_QUANT_DECL(q4_0_quantize_ref);
+KERN_DEQUANT_DECL(q4_0_dequantize_ref);
+KERN_QUANT_DECL(tq1_0_quantize_ref);
+KERN_DEQUANT_DECL(tq1_0_dequantize_ref);
+KERN_QUANT_DECL(tq2_0_quantize_ref);
+KERN_DEQUANT_DECL(tq2_0_dequantize_ref);
 
 #endif

@@ -16,19 +16,30 @@
 #include "unicode.h"
 #include "vocab.h"
 
+/* p (of *cap elements of esize bytes) reallocated to twice as many, or
+ * 64 at first; NULL, leaving p and *cap alone, when that cannot be had. */
+static void *
+tok_grow(void *p, size_t *cap, size_t esize)
+{
+	size_t	 ncap;
+	void	*np;
+
+	ncap = *cap ? *cap * 2 : 64;
+	if (ncap > SIZE_MAX / esize || (np = realloc(p, ncap * esize)) == NULL)
+		return (NULL);
+	*cap = ncap;
+	return (np);
+}
+
 int
 tok_out_push(struct tok_out *o, int32_t id)
 {
-	size_t	 cap;
 	int32_t	*ids;
 
 	if (o->n == o->cap) {
-		cap = o->cap ? o->cap * 2 : 64;
-		if (cap > SIZE_MAX / sizeof *ids ||
-		    (ids = realloc(o->ids, cap * sizeof *ids)) == NULL)
+		if ((ids = tok_grow(o->ids, &o->cap, sizeof *ids)) == NULL)
 			return (-1);
 		o->ids = ids;
-		o->cap = cap;
 	}
 	o->ids[o->n++] = id;
 	return (0);
@@ -42,19 +53,26 @@ tok_heap_less(const struct tok_cand *a, const struct tok_cand *b)
 	return (a->left < b->left);
 }
 
+static void
+tok_heap_swap(struct tok_heap *h, size_t i, size_t j)
+{
+	struct tok_cand	 tmp;
+
+	tmp = h->c[i];
+	h->c[i] = h->c[j];
+	h->c[j] = tmp;
+}
+
 int
 tok_heap_push(struct tok_heap *h, const struct tok_cand *c)
 {
-	struct tok_cand	*nc, tmp;
-	size_t		 cap, i, p;
+	struct tok_cand	*nc;
+	size_t		 i, p;
 
 	if (h->n == h->cap) {
-		cap = h->cap ? h->cap * 2 : 64;
-		if (cap > SIZE_MAX / sizeof *nc ||
-		    (nc = realloc(h->c, cap * sizeof *nc)) == NULL)
+		if ((nc = tok_grow(h->c, &h->cap, sizeof *nc)) == NULL)
 			return (-1);
 		h->c = nc;
-		h->cap = cap;
 	}
 	i = h->n++;
 	h->c[i] = *c;
@@ -62,9 +80,7 @@ tok_heap_push(struct tok_heap *h, const struct tok_cand *c)
 		p = (i - 1) / 2;
 		if (!tok_heap_less(&h->c[i], &h->c[p]))
 			break;
-		tmp = h->c[i];
-		h->c[i] = h->c[p];
-		h->c[p] = tmp;
+		tok_heap_swap(h, i, p);
 		i = p;
 	}
 	return (0);
@@ -73,8 +89,7 @@ tok_heap_push(struct tok_heap *h, const struct tok_cand *c)
 int
 tok_heap_pop(struct tok_heap *h, struct tok_cand *c)
 {
-	struct tok_cand	 tmp;
-	size_t		 i, l, r, m;
+	size_t	 i, l, r, m;
 
 	if (h->n == 0)
 		return (0);
@@ -91,9 +106,7 @@ tok_heap_pop(struct tok_heap *h, struct tok_cand *c)
 			m = r;
 		if (m == i)
 			break;
-		tmp = h->c[i];
-		h->c[i] = h->c[m];
-		h->c[m] = tmp;
+		tok_heap_swap(h, i, m);
 		i = m;
 	}
 	return (1);

@@ -1,4 +1,150 @@
-/* float.c: neon twins (being written). */
+/*
+ * float.c: NEON twins of the F32, F16 and BF16 matrix-vector products,
+ * which read the f32 activations a->f.  Four rows go together so each
+ * activation load feeds four rows; each row keeps four f32x4 accumulators
+ * (16 columns a step, 16 independent FMA chains in flight), summed in a
+ * fixed order at the end, then a scalar tail for columns past the last
+ * multiple of 16 (F32/F16/BF16 rows may be any length).  Halves become
+ * floats by fcvtl, which is exact for every half including subnormals;
+ * bfloat16 is a 16-bit shift.  Weights are read as bytes, so any address
+ * works.  A row's arithmetic is the same whether it goes in a group of
+ * four or alone, so results do not depend on how rows are split.
+ */
 #include "config.h"
 
 #include "kern-impl.h"
+
+#include <arm_neon.h>
+#include <math.h>
+#include <string.h>
+
+#define FLOAT_ROWS	4
+
+/* Weight formats of this file: bytes per weight and how 4 become f32. */
+enum float_kind {
+	FLOAT_F32,
+	FLOAT_F16,
+	FLOAT_BF16
+};
+
+/* Sixteen weights at p (any alignment) as four f32x4. */
+static inline __attribute__((always_inline)) void
+float_load16(enum float_kind k, const uint8_t *p, float32x4_t w[4])
+{
+	uint16x8_t	h0, h1;
+
+	switch (k) {
+	case FLOAT_F32:
+		for (int i = 0; i < 4; i++)
+			w[i] = vreinterpretq_f32_u8(vld1q_u8(p + 16 * i));
+		break;
+	case FLOAT_F16:
+		h0 = vreinterpretq_u16_u8(vld1q_u8(p));
+		h1 = vreinterpretq_u16_u8(vld1q_u8(p + 16));
+		w[0] = vcvt_f32_f16(vreinterpret_f16_u16(vget_low_u16(h0)));
+		w[1] = vcvt_high_f32_f16(vreinterpretq_f16_u16(h0));
+		w[2] = vcvt_f32_f16(vreinterpret_f16_u16(vget_low_u16(h1)));
+		w[3] = vcvt_high_f32_f16(vreinterpretq_f16_u16(h1));
+		break;
+	case FLOAT_BF16:
+		h0 = vreinterpretq_u16_u8(vld1q_u8(p));
+		h1 = vreinterpretq_u16_u8(vld1q_u8(p + 16));
+		w[0] = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(h0),
+		    16));
+		w[1] = vreinterpretq_f32_u32(vshll_high_n_u16(h0, 16));
+		w[2] = vreinterpretq_f32_u32(vshll_n_u16(vget_low_u16(h1),
+		    16));
+		w[3] = vreinterpretq_f32_u32(vshll_high_n_u16(h1, 16));
+		break;
+	}
+}
+
+/* One weight at p as f32, for the column tail. */
+static inline __attribute__((always_inline)) float
+float_load1(enum float_kind k, const uint8_t *p)
+{
+	float		f;
+	uint16_t	h;
+
+	switch (k) {
+	case FLOAT_F32:
+		memcpy(&f, p, sizeof f);
+		return (f);
+	case FLOAT_F16:
+		memcpy(&h, p, sizeof h);
+		return (vgetq_lane_f32(vcvt_f32_f16(vreinterpret_f16_u16(
+		    vdup_n_u16(h))), 0));
+	default:
+		memcpy(&h, p, sizeof h);
+		return (kern_bf16_to_f32(h));
+	}
+}
+
+/* Rows r .. r+nr-1 (nr <= FLOAT_ROWS, a constant after inlining). */
+static inline __attribute__((always_inline)) void
+float_rows(enum float_kind k, const uint8_t *w, size_t rb, int64_t cols,
+    const float *x, float *y, int64_t r, int nr)
+{
+	const size_t	 es = k == FLOAT_F32 ? 4 : 2;
+	float32x4_t	 acc[FLOAT_ROWS][4], xv[4], wv[4];
+	int64_t		 i;
+	int		 j, l;
+
+	for (j = 0; j < nr; j++)
+		for (l = 0; l < 4; l++)
+			acc[j][l] = vdupq_n_f32(0.0f);
+	for (i = 0; i + 16 <= cols; i += 16) {
+		for (l = 0; l < 4; l++)
+			xv[l] = vld1q_f32(x + i + 4 * l);
+		for (j = 0; j < nr; j++) {
+			float_load16(k, w + (size_t)(r + j) * rb + i * es, wv);
+			for (l = 0; l < 4; l++)
+				acc[j][l] = vfmaq_f32(acc[j][l], wv[l], xv[l]);
+		}
+	}
+	for (j = 0; j < nr; j++) {
+		const uint8_t	*row = w + (size_t)(r + j) * rb;
+		float		 s;
+		int64_t		 t;
+
+		s = vaddvq_f32(vaddq_f32(vaddq_f32(acc[j][0], acc[j][1]),
+		    vaddq_f32(acc[j][2], acc[j][3])));
+		for (t = i; t < cols; t++)
+			s = fmaf(float_load1(k, row + t * es), x[t], s);
+		y[r + j] = s;
+	}
+}
+
+static inline __attribute__((always_inline)) void
+float_matvec(enum float_kind k, const void *restrict vw, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	const size_t	 rb = (size_t)cols * (k == FLOAT_F32 ? 4 : 2);
+	int64_t		 r;
+
+	for (r = r0; r + FLOAT_ROWS <= r1; r += FLOAT_ROWS)
+		float_rows(k, vw, rb, cols, a->f, y, r, FLOAT_ROWS);
+	for (; r < r1; r++)
+		float_rows(k, vw, rb, cols, a->f, y, r, 1);
+}
+
+void
+f32_matvec_neon(const void *restrict w, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	float_matvec(FLOAT_F32, w, cols, a, y, r0, r1);
+}
+
+void
+f16_matvec_neon(const void *restrict w, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	float_matvec(FLOAT_F16, w, cols, a, y, r0, r1);
+}
+
+void
+bf16_matvec_neon(const void *restrict w, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	float_matvec(FLOAT_BF16, w, cols, a, y, r0, r1);
+}
