@@ -13,7 +13,8 @@ mode=${1:-run}
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libncurses-dev libreadline-dev libsqlite3-dev libopenblas-dev libcmocka-dev
-python3 sqlite3 tmux"
+python3 sqlite3 tmux
+gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 
 missing=""
 for p in $PACKAGES; do

@@ -10,6 +10,9 @@
 #include <stdint.h>
 
 /* An IEEE 754 binary16 value kept as its bit pattern (kern_f16_to_f32). */
+/* Blocks are packed (alignment 1): rows of 10-, 18-, 34-, 54- or 66-byte
+ * blocks put scales at odd addresses, and GGUF's general.alignment may be
+ * 1, so the compiler must never assume an aligned field. */
 typedef uint16_t kern_half;
 
 /*
@@ -20,7 +23,7 @@ typedef uint16_t kern_half;
 typedef struct {
 	kern_half	d;		/* scale */
 	int8_t		qs[QK_Q8_0];	/* signed weights, -127..127 */
-} block_q8_0;
+} __attribute__((packed)) block_q8_0;
 _Static_assert(sizeof(block_q8_0) == sizeof(kern_half) + QK_Q8_0,
     "wrong q8_0 block size/padding");
 
@@ -33,7 +36,7 @@ _Static_assert(sizeof(block_q8_0) == sizeof(kern_half) + QK_Q8_0,
 typedef struct {
 	kern_half	d;		/* scale, negative: the largest |w| is -8d */
 	uint8_t		qs[QK_Q4_0 / 2]; /* nibbles, see above */
-} block_q4_0;
+} __attribute__((packed)) block_q4_0;
 _Static_assert(sizeof(block_q4_0) == sizeof(kern_half) + QK_Q4_0 / 2,
     "wrong q4_0 block size/padding");
 
@@ -53,7 +56,7 @@ typedef struct {
 	uint8_t		qs[(QK_TQ1_0 - 4 * QK_TQ1_0 / 64) / 5]; /* 5 trits/byte */
 	uint8_t		qh[QK_TQ1_0 / 64];	/* 4 trits/byte */
 	kern_half	d;			/* scale */
-} block_tq1_0;
+} __attribute__((packed)) block_tq1_0;
 _Static_assert(sizeof(block_tq1_0) == 48 + 4 + sizeof(kern_half),
     "wrong tq1_0 block size/padding");
 
@@ -67,7 +70,7 @@ _Static_assert(sizeof(block_tq1_0) == 48 + 4 + sizeof(kern_half),
 typedef struct {
 	uint8_t		qs[QK_TQ2_0 / 4];	/* 4 codes/byte, see above */
 	kern_half	d;			/* scale */
-} block_tq2_0;
+} __attribute__((packed)) block_tq2_0;
 _Static_assert(sizeof(block_tq2_0) == QK_TQ2_0 / 4 + sizeof(kern_half),
     "wrong tq2_0 block size/padding");
 
@@ -82,7 +85,7 @@ _Static_assert(sizeof(block_tq2_0) == QK_TQ2_0 / 4 + sizeof(kern_half),
 typedef struct {
 	kern_half	d;		/* scale */
 	uint8_t		qs[QK_T2 / 4];	/* 4 codes/byte, see above */
-} block_t2;
+} __attribute__((packed)) block_t2;
 _Static_assert(sizeof(block_t2) == sizeof(kern_half) + QK_T2 / 4,
     "wrong t2 block size/padding");
 

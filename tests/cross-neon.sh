@@ -27,7 +27,8 @@ command -v "$cc" >/dev/null 2>&1 || missing="$missing $cc"
 command -v "$qemu" >/dev/null 2>&1 || missing="$missing $qemu"
 [ -d "$sysroot" ] || missing="$missing $sysroot"
 if [ -n "$missing" ]; then
-	echo "cross-neon: missing:$missing (apt-get install gcc-aarch64-linux-gnu qemu-user libc6-dev-arm64-cross)"
+	echo "cross-neon: missing:$missing (Debian: apt-get install" \
+	    "gcc-aarch64-linux-gnu qemu-user libc6-dev-arm64-cross)"
 	if [ "${CI:-}" = true ]; then
 		exit 1
 	fi

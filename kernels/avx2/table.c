@@ -1,14 +1,22 @@
 /*
  * table.c: the avx2 kernels dispatch.c can install; a format without one
- * here falls back to the next weaker ISA.
+ * here falls back to the next weaker ISA.  T2M shares T2's layout, so
+ * shares its kernel.
  */
 #include "config.h"
 
 #include "kern-impl.h"
 
 const struct kern_isa_kernels kern_avx2_kernels = {
-	.act_quantize = NULL,
+	.act_quantize = kact_quantize_avx2,
 	.matvec = {
-		[KFMT_F32] = NULL,
+		[KFMT_F32] = f32_matvec_avx2,
+		[KFMT_F16] = f16_matvec_avx2,
+		[KFMT_BF16] = bf16_matvec_avx2,
+		[KFMT_Q8_0] = q8_0_matvec_avx2,
+	},
+	.to_float = {
+		[KFMT_F16] = f16_dequantize_avx2,
+		[KFMT_BF16] = bf16_dequantize_avx2,
 	},
 };

@@ -7,8 +7,11 @@
 #include "kern-impl.h"
 
 const struct kern_isa_kernels kern_avx512_kernels = {
-	.act_quantize = NULL,
+	.act_quantize = kact_quantize_avx512,
 	.matvec = {
-		[KFMT_F32] = NULL,
+		[KFMT_F32] = f32_matvec_avx512,
+		[KFMT_F16] = f16_matvec_avx512,
+		[KFMT_BF16] = bf16_matvec_avx512,
+		[KFMT_Q8_0] = q8_0_matvec_avx512,
 	},
 };

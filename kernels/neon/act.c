@@ -46,6 +46,7 @@ kact_quantize_neon(struct kact *a, const float *x, int64_t n)
 		float		 amax, d, id;
 		int		 i;
 
+#pragma GCC unroll 8
 		for (i = 0; i < 8; i++)
 			v[i] = vld1q_f32(xb + 4 * i);
 		m = vmaxnmq_f32(vmaxnmq_f32(vabsq_f32(v[0]), vabsq_f32(v[1])),

@@ -1,9 +1,10 @@
 /*
  * float.c: NEON twins of the F32, F16 and BF16 matrix-vector products,
  * which read the f32 activations a->f.  Four rows go together so each
- * activation load feeds four rows; each row keeps four f32x4 accumulators
- * (16 columns a step, 16 independent FMA chains in flight), summed in a
- * fixed order at the end, then a scalar tail for columns past the last
+ * activation load feeds four rows; each row keeps two f32x4 accumulators
+ * (16 columns a step, 8 independent FMA chains in flight; more spill
+ * registers once the loads are scheduled early), summed in a fixed order
+ * at the end, then a scalar tail for columns past the last
  * multiple of 16 (F32/F16/BF16 rows may be any length).  Halves become
  * floats by fcvtl, which is exact for every half including subnormals;
  * bfloat16 is a 16-bit shift.  Weights are read as bytes, so any address
@@ -20,7 +21,7 @@
 
 #define FLOAT_ROWS	4
 
-/* Weight formats of this file: bytes per weight and how 4 become f32. */
+/* The weight formats this file serves. */
 enum float_kind {
 	FLOAT_F32,
 	FLOAT_F16,
@@ -35,8 +36,10 @@ float_load16(enum float_kind k, const uint8_t *p, float32x4_t w[4])
 
 	switch (k) {
 	case FLOAT_F32:
-		for (int i = 0; i < 4; i++)
-			w[i] = vreinterpretq_f32_u8(vld1q_u8(p + 16 * i));
+		w[0] = vreinterpretq_f32_u8(vld1q_u8(p));
+		w[1] = vreinterpretq_f32_u8(vld1q_u8(p + 16));
+		w[2] = vreinterpretq_f32_u8(vld1q_u8(p + 32));
+		w[3] = vreinterpretq_f32_u8(vld1q_u8(p + 48));
 		break;
 	case FLOAT_F16:
 		h0 = vreinterpretq_u16_u8(vld1q_u8(p));
@@ -76,7 +79,8 @@ float_load1(enum float_kind k, const uint8_t *p)
 		    vdup_n_u16(h))), 0));
 	default:
 		memcpy(&h, p, sizeof h);
-		return (kern_bf16_to_f32(h));
+		return (vget_lane_f32(vreinterpret_f32_u32(vdup_n_u32(
+		    (uint32_t)h << 16)), 0));
 	}
 }
 
@@ -86,29 +90,34 @@ float_rows(enum float_kind k, const uint8_t *w, size_t rb, int64_t cols,
     const float *x, float *y, int64_t r, int nr)
 {
 	const size_t	 es = k == FLOAT_F32 ? 4 : 2;
-	float32x4_t	 acc[FLOAT_ROWS][4], xv[4], wv[4];
+	float32x4_t	 acc[FLOAT_ROWS][2], xv[4], wv[4];
 	int64_t		 i;
 	int		 j, l;
 
-	for (j = 0; j < nr; j++)
-		for (l = 0; l < 4; l++)
-			acc[j][l] = vdupq_n_f32(0.0f);
+	for (j = 0; j < nr; j++) {
+		acc[j][0] = vdupq_n_f32(0.0f);
+		acc[j][1] = vdupq_n_f32(0.0f);
+	}
 	for (i = 0; i + 16 <= cols; i += 16) {
+#pragma GCC unroll 8
 		for (l = 0; l < 4; l++)
 			xv[l] = vld1q_f32(x + i + 4 * l);
+#pragma GCC unroll 8
 		for (j = 0; j < nr; j++) {
 			float_load16(k, w + (size_t)(r + j) * rb + i * es, wv);
+#pragma GCC unroll 8
 			for (l = 0; l < 4; l++)
-				acc[j][l] = vfmaq_f32(acc[j][l], wv[l], xv[l]);
+				acc[j][l & 1] = vfmaq_f32(acc[j][l & 1], wv[l],
+				    xv[l]);
 		}
 	}
+#pragma GCC unroll 8
 	for (j = 0; j < nr; j++) {
 		const uint8_t	*row = w + (size_t)(r + j) * rb;
 		float		 s;
 		int64_t		 t;
 
-		s = vaddvq_f32(vaddq_f32(vaddq_f32(acc[j][0], acc[j][1]),
-		    vaddq_f32(acc[j][2], acc[j][3])));
+		s = vaddvq_f32(vaddq_f32(acc[j][0], acc[j][1]));
 		for (t = i; t < cols; t++)
 			s = fmaf(float_load1(k, row + t * es), x[t], s);
 		y[r + j] = s;

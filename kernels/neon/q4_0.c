@@ -1,20 +1,18 @@
 /*
  * q4_0.c: NEON dotprod twin of the Q4_0 matrix-vector product.  A block's
  * 16 bytes split by a mask and a shift into the nibbles of weights 0..15
- * and 16..31, which (0..15) sdot takes as signed bytes against the
- * activations; the offset of 8 is removed exactly by starting the int32
- * accumulator at -8 * the per-lane sums of the activations (two sdots
- * shared by the four rows), so each lane holds exactly its share of the
- * reference's signed sum (a single offset in one lane would be cancelled
- * by the others in f32, losing precision).  Four rows go together so each
- * activation load feeds four rows; their fp16 scales convert at once
- * (fcvtl, exact for subnormals) and times the activation scale give one
- * scale vector, whose lane j multiplies row j's int32 lanes (converted to
- * f32, exact below 2^24) into that row's f32x4 accumulator by one FMA: no
- * horizontal sum per block, one at the end of the row.  Blocks sit at any
- * address (18 bytes apart), so weights are loaded as bytes.  A row's
- * arithmetic is the same in a group of four or alone, so results do not
- * depend on how rows are split.
+ * and 16..31, which sdot takes (0..15) as signed bytes against the
+ * activations; the offset of 8 comes off the exact integer block sum as
+ * 8 * the activation block's sum.  Four rows go together so each
+ * activation load feeds four rows; a tree of three pairwise adds turns
+ * their four int32x4 partial sums into one vector whose lane j is row j's
+ * block sum, so one convert and one FMA with the four rows' scale
+ * products (fp16 scales widened by fcvtl, exact for subnormals, times the
+ * activation scale) serve four rows, and lane j of a single f32x4
+ * accumulator is row j's result: the reference's arithmetic, with a fused
+ * multiply-add.  Blocks sit at any address (18 bytes apart), so weights
+ * are loaded as bytes.  A row alone goes through the same lane
+ * arithmetic, so results do not depend on how rows are split.
  */
 #include "config.h"
 
@@ -28,73 +26,75 @@
 
 #define Q4_0_ROWS	4
 
-/* acc + x * s[j]; j is a constant once inlined, as the lane must be. */
-static inline __attribute__((always_inline)) float32x4_t
-q4_0_fma_lane(float32x4_t acc, float32x4_t x, float32x4_t s, int j)
+/* v with lane j set to h; j is a constant once inlined, as it must be. */
+static inline __attribute__((always_inline)) uint16x4_t
+q4_0_set_lane(uint16x4_t v, uint16_t h, int j)
 {
 	switch (j) {
 	case 0:
-		return (vfmaq_laneq_f32(acc, x, s, 0));
+		return (vset_lane_u16(h, v, 0));
 	case 1:
-		return (vfmaq_laneq_f32(acc, x, s, 1));
+		return (vset_lane_u16(h, v, 1));
 	case 2:
-		return (vfmaq_laneq_f32(acc, x, s, 2));
+		return (vset_lane_u16(h, v, 2));
 	default:
-		return (vfmaq_laneq_f32(acc, x, s, 3));
+		return (vset_lane_u16(h, v, 3));
 	}
 }
 
-/* Lane k: -8 * the sum of activation bytes 4k..4k+3 of both halves,
- * so that sdot of the unsigned codes on top of it leaves in each lane
- * exactly that lane's share of the signed sum.  Kept per lane, not in one
- * lane, so no lane holds a large offset that others cancel in f32. */
+/* Lane j: the sum of s[j]'s lanes (every lane: s[0]'s when nr is 1). */
 static inline __attribute__((always_inline)) int32x4_t
-q4_0_offset(int8x16_t a0, int8x16_t a1)
+q4_0_reduce(const int32x4_t s[Q4_0_ROWS], int nr)
 {
-	int8x16_t	m = vdupq_n_s8(-8);
+	int32x4_t	t;
 
-	return (vdotq_s32(vdotq_s32(vdupq_n_s32(0), m, a0), m, a1));
+	if (nr == 1) {
+		t = vpaddq_s32(s[0], s[0]);
+		return (vpaddq_s32(t, t));
+	}
+	return (vpaddq_s32(vpaddq_s32(s[0], s[1]), vpaddq_s32(s[2], s[3])));
 }
 
-/* Rows r .. r+nr-1 (nr <= Q4_0_ROWS, a constant after inlining). */
+/* Rows r .. r+nr-1, nr 4 or 1 (a constant after inlining). */
 static inline __attribute__((always_inline)) void
 q4_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
     float *y, int64_t r, int nr)
 {
-	float32x4_t	acc[Q4_0_ROWS];
+	uint8x16_t	m4 = vdupq_n_u8(0x0f);
+	float32x4_t	acc = vdupq_n_f32(0.0f);
 	int64_t		b;
 	int		j;
 
-	for (j = 0; j < nr; j++)
-		acc[j] = vdupq_n_f32(0.0f);
 	for (b = 0; b < nb; b++) {
 		const int8_t	*q = a->q + b * QK_Q4_0;
-		const uint8_t	*p[Q4_0_ROWS];
+		const uint8_t	*p = w + (size_t)r * rb +
+		    (size_t)b * sizeof(block_q4_0);
 		int8x16_t	 a0 = vld1q_s8(q), a1 = vld1q_s8(q + 16);
-		int32x4_t	 off = q4_0_offset(a0, a1);
-		uint16_t	 h[4] = { 0, 0, 0, 0 };
-		float32x4_t	 sv;
+		uint16x4_t	 hv = vdup_n_u16(0);
+		int32x4_t	 s[Q4_0_ROWS], t;
+		uint16_t	 h;
 
+#pragma GCC unroll 8
 		for (j = 0; j < nr; j++) {
-			p[j] = w + (size_t)(r + j) * rb +
-			    (size_t)b * sizeof(block_q4_0);
-			memcpy(&h[j], p[j], sizeof h[j]);
-		}
-		sv = vmulq_n_f32(vcvt_f32_f16(vreinterpret_f16_u16(
-		    vld1_u16(h))), a->d[b]);
-		for (j = 0; j < nr; j++) {
-			uint8x16_t	v = vld1q_u8(p[j] + 2);
-			int32x4_t	s = off;
+			const uint8_t	*pj = p + (size_t)j * rb;
+			uint8x16_t	 v = vld1q_u8(pj + 2);
 
-			s = vdotq_s32(s, vreinterpretq_s8_u8(vandq_u8(v,
-			    vdupq_n_u8(0x0f))), a0);
-			s = vdotq_s32(s, vreinterpretq_s8_u8(vshrq_n_u8(v, 4)),
-			    a1);
-			acc[j] = q4_0_fma_lane(acc[j], vcvtq_f32_s32(s), sv, j);
+			s[j] = vdotq_s32(vdupq_n_s32(0),
+			    vreinterpretq_s8_u8(vandq_u8(v, m4)), a0);
+			s[j] = vdotq_s32(s[j],
+			    vreinterpretq_s8_u8(vshrq_n_u8(v, 4)), a1);
+			memcpy(&h, pj, sizeof h);
+			hv = q4_0_set_lane(hv, h, j);
 		}
+		t = vsubq_s32(q4_0_reduce(s, nr), vdupq_n_s32(8 * a->sum[b]));
+		acc = vfmaq_f32(acc, vcvtq_f32_s32(t),
+		    vmulq_n_f32(vcvt_f32_f16(vreinterpret_f16_u16(hv)),
+		    a->d[b]));
 	}
-	for (j = 0; j < nr; j++)
-		y[r + j] = vaddvq_f32(acc[j]);
+	if (nr == 1)
+		y[r] = vgetq_lane_f32(acc, 0);
+	else
+		vst1q_f32(y + r, acc);
 }
 
 void

@@ -1,15 +1,17 @@
 /*
  * q8_0.c: NEON dotprod twin of the Q8_0 matrix-vector product.  Signed
  * weights meet signed activations directly in sdot (s8 x s8 into s32
- * lanes, no saturation, -128 weights included), two sdots a 32-block.
- * Four rows go together so each activation load feeds four rows; their
- * fp16 scales convert at once (fcvtl, exact for subnormals) and times the
- * activation scale give one scale vector, whose lane j multiplies row j's
- * int32 lanes (converted to f32, exact below 2^24) into that row's f32x4
- * accumulator by one FMA: no horizontal sum per block, one at the end of
- * the row.  Blocks sit at any address (34 bytes apart), so weights are
- * loaded as bytes.  A row's arithmetic is the same in a group of four or
- * alone, so results do not depend on how rows are split.
+ * lanes, no saturation, -128 weights included), two sdots a row and a
+ * 32-block.  Four rows go together so each activation load feeds four
+ * rows; a tree of three pairwise adds turns their four int32x4 partial
+ * sums into one vector whose lane j is row j's exact block sum, so one
+ * convert and one FMA with the four rows' scale products (fp16 scales
+ * widened by fcvtl, exact for subnormals, times the activation scale)
+ * serve four rows, and lane j of a single f32x4 accumulator is row j's
+ * result: the reference's arithmetic, with a fused multiply-add.  Blocks
+ * sit at any address (34 bytes apart), so weights are loaded as bytes.
+ * A row alone goes through the same lane arithmetic, so results do not
+ * depend on how rows are split.
  */
 #include "config.h"
 
@@ -23,59 +25,72 @@
 
 #define Q8_0_ROWS	4
 
-/* acc + x * s[j]; j is a constant once inlined, as the lane must be. */
-static inline __attribute__((always_inline)) float32x4_t
-q8_0_fma_lane(float32x4_t acc, float32x4_t x, float32x4_t s, int j)
+/* v with lane j set to h; j is a constant once inlined, as it must be. */
+static inline __attribute__((always_inline)) uint16x4_t
+q8_0_set_lane(uint16x4_t v, uint16_t h, int j)
 {
 	switch (j) {
 	case 0:
-		return (vfmaq_laneq_f32(acc, x, s, 0));
+		return (vset_lane_u16(h, v, 0));
 	case 1:
-		return (vfmaq_laneq_f32(acc, x, s, 1));
+		return (vset_lane_u16(h, v, 1));
 	case 2:
-		return (vfmaq_laneq_f32(acc, x, s, 2));
+		return (vset_lane_u16(h, v, 2));
 	default:
-		return (vfmaq_laneq_f32(acc, x, s, 3));
+		return (vset_lane_u16(h, v, 3));
 	}
 }
 
-/* Rows r .. r+nr-1 (nr <= Q8_0_ROWS, a constant after inlining). */
+/* Lane j: the sum of s[j]'s lanes (every lane: s[0]'s when nr is 1). */
+static inline __attribute__((always_inline)) int32x4_t
+q8_0_reduce(const int32x4_t s[Q8_0_ROWS], int nr)
+{
+	int32x4_t	t;
+
+	if (nr == 1) {
+		t = vpaddq_s32(s[0], s[0]);
+		return (vpaddq_s32(t, t));
+	}
+	return (vpaddq_s32(vpaddq_s32(s[0], s[1]), vpaddq_s32(s[2], s[3])));
+}
+
+/* Rows r .. r+nr-1, nr 4 or 1 (a constant after inlining). */
 static inline __attribute__((always_inline)) void
 q8_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
     float *y, int64_t r, int nr)
 {
-	float32x4_t	acc[Q8_0_ROWS];
+	float32x4_t	acc = vdupq_n_f32(0.0f);
 	int64_t		b;
 	int		j;
 
-	for (j = 0; j < nr; j++)
-		acc[j] = vdupq_n_f32(0.0f);
 	for (b = 0; b < nb; b++) {
 		const int8_t	*q = a->q + b * QK_Q8_0;
-		const uint8_t	*p[Q8_0_ROWS];
+		const uint8_t	*p = w + (size_t)r * rb +
+		    (size_t)b * sizeof(block_q8_0);
 		int8x16_t	 a0 = vld1q_s8(q), a1 = vld1q_s8(q + 16);
-		uint16_t	 h[4] = { 0, 0, 0, 0 };
-		float32x4_t	 sv;
+		uint16x4_t	 hv = vdup_n_u16(0);
+		int32x4_t	 s[Q8_0_ROWS];
+		uint16_t	 h;
 
+#pragma GCC unroll 8
 		for (j = 0; j < nr; j++) {
-			p[j] = w + (size_t)(r + j) * rb +
-			    (size_t)b * sizeof(block_q8_0);
-			memcpy(&h[j], p[j], sizeof h[j]);
-		}
-		sv = vmulq_n_f32(vcvt_f32_f16(vreinterpret_f16_u16(
-		    vld1_u16(h))), a->d[b]);
-		for (j = 0; j < nr; j++) {
-			int32x4_t	s = vdupq_n_s32(0);
+			const uint8_t	*pj = p + (size_t)j * rb;
 
-			s = vdotq_s32(s, vld1q_s8((const int8_t *)p[j] + 2),
-			    a0);
-			s = vdotq_s32(s, vld1q_s8((const int8_t *)p[j] + 18),
-			    a1);
-			acc[j] = q8_0_fma_lane(acc[j], vcvtq_f32_s32(s), sv, j);
+			s[j] = vdotq_s32(vdupq_n_s32(0),
+			    vld1q_s8((const int8_t *)pj + 2), a0);
+			s[j] = vdotq_s32(s[j],
+			    vld1q_s8((const int8_t *)pj + 18), a1);
+			memcpy(&h, pj, sizeof h);
+			hv = q8_0_set_lane(hv, h, j);
 		}
+		acc = vfmaq_f32(acc, vcvtq_f32_s32(q8_0_reduce(s, nr)),
+		    vmulq_n_f32(vcvt_f32_f16(vreinterpret_f16_u16(hv)),
+		    a->d[b]));
 	}
-	for (j = 0; j < nr; j++)
-		y[r + j] = vaddvq_f32(acc[j]);
+	if (nr == 1)
+		y[r] = vgetq_lane_f32(acc, 0);
+	else
+		vst1q_f32(y + r, acc);
 }
 
 void

@@ -7,18 +7,18 @@
  * qs[32..47]; block 7 takes trit 4 of qs[32..47] and the 16 trits of
  * qh[0..3] (the 4 bytes repeated four times, lane 4n + j multiplied by
  * 3^n, so lane order is weight order).  sdot takes the trits (0..2) as
- * signed bytes against the activations, and the offset of 1 is removed
- * exactly by starting the int32 accumulator at minus the per-lane sums of
- * the activations (two sdots shared by the four rows), so each lane holds
- * exactly its share of the signed sum.  Four rows go together so each
- * activation load feeds four rows; their fp16 scales convert once per 256
- * weights (fcvtl, exact for subnormals), and times each activation
- * block's scale give a scale vector whose lane j multiplies row j's int32
- * lanes (as f32, exact) into row j's f32x4 accumulator by one FMA, with
- * one horizontal sum per row at the end.  Blocks sit at any address (54
- * bytes apart), so weights are loaded as bytes.  A row's arithmetic is
- * the same in a group of four or alone, so results do not depend on how
- * rows are split.
+ * signed bytes against the activations, and the offset of 1 comes off the
+ * exact integer block sum as the activation block's sum.  Four rows go
+ * together so each activation load feeds four rows; a tree of three
+ * pairwise adds turns their four int32x4 partial sums into one vector
+ * whose lane j is row j's sum for that activation block, so one convert
+ * and one FMA with the four rows' scale products (fp16 scales widened by
+ * fcvtl once per 256 weights, exact for subnormals, times the activation
+ * block's scale) serve four rows, and lane j of a single f32x4
+ * accumulator is row j's result: the reference's arithmetic, with a fused
+ * multiply-add.  Blocks sit at any address (54 bytes apart), so weights
+ * are loaded as bytes.  A row alone goes through the same lane
+ * arithmetic, so results do not depend on how rows are split.
  */
 #include "config.h"
 
@@ -33,20 +33,33 @@
 
 #define TQ1_0_ROWS	4
 
-/* acc + x * s[j]; j is a constant once inlined, as the lane must be. */
-static inline __attribute__((always_inline)) float32x4_t
-tq1_0_fma_lane(float32x4_t acc, float32x4_t x, float32x4_t s, int j)
+/* v with lane j set to h; j is a constant once inlined, as it must be. */
+static inline __attribute__((always_inline)) uint16x4_t
+tq1_0_set_lane(uint16x4_t v, uint16_t h, int j)
 {
 	switch (j) {
 	case 0:
-		return (vfmaq_laneq_f32(acc, x, s, 0));
+		return (vset_lane_u16(h, v, 0));
 	case 1:
-		return (vfmaq_laneq_f32(acc, x, s, 1));
+		return (vset_lane_u16(h, v, 1));
 	case 2:
-		return (vfmaq_laneq_f32(acc, x, s, 2));
+		return (vset_lane_u16(h, v, 2));
 	default:
-		return (vfmaq_laneq_f32(acc, x, s, 3));
+		return (vset_lane_u16(h, v, 3));
 	}
+}
+
+/* Lane j: the sum of s[j]'s lanes (every lane: s[0]'s when nr is 1). */
+static inline __attribute__((always_inline)) int32x4_t
+tq1_0_reduce(const int32x4_t s[TQ1_0_ROWS], int nr)
+{
+	int32x4_t	t;
+
+	if (nr == 1) {
+		t = vpaddq_s32(s[0], s[0]);
+		return (vpaddq_s32(t, t));
+	}
+	return (vpaddq_s32(vpaddq_s32(s[0], s[1]), vpaddq_s32(s[2], s[3])));
 }
 
 /* The top trit of every byte of q: (q * 3) >> 8. */
@@ -96,62 +109,62 @@ tq1_0_codes(const uint8_t *p, int k, int8x16_t c[2])
 	}
 }
 
-/* Lane k: minus the sum of activation bytes 4k..4k+3 of both halves,
- * so that sdot of the unsigned codes on top of it leaves in each lane
- * exactly that lane's share of the signed sum.  Kept per lane, not in one
- * lane, so no lane holds a large offset that others cancel in f32. */
-static inline __attribute__((always_inline)) int32x4_t
-tq1_0_offset(int8x16_t a0, int8x16_t a1)
+/* acc plus activation block k (0..7) of the 256-weight blocks at p,
+ * p + rb, ... (nr rows), activation block ab of a. */
+static inline __attribute__((always_inline)) float32x4_t
+tq1_0_step(float32x4_t acc, const uint8_t *p, size_t rb, int nr, int k,
+    const struct kact *a, int64_t ab, float32x4_t dw)
 {
-	int8x16_t	m = vdupq_n_s8(-1);
+	const int8_t	*q = a->q + ab * 32;
+	int8x16_t	 a0 = vld1q_s8(q), a1 = vld1q_s8(q + 16), c[2];
+	int32x4_t	 s[TQ1_0_ROWS], t;
+	int		 j;
 
-	return (vdotq_s32(vdotq_s32(vdupq_n_s32(0), m, a0), m, a1));
+#pragma GCC unroll 8
+	for (j = 0; j < nr; j++) {
+		tq1_0_codes(p + (size_t)j * rb, k, c);
+		s[j] = vdotq_s32(vdupq_n_s32(0), c[0], a0);
+		s[j] = vdotq_s32(s[j], c[1], a1);
+	}
+	t = vsubq_s32(tq1_0_reduce(s, nr), vdupq_n_s32(a->sum[ab]));
+	return (vfmaq_f32(acc, vcvtq_f32_s32(t), vmulq_n_f32(dw, a->d[ab])));
 }
 
-/* Rows r .. r+nr-1 (nr <= TQ1_0_ROWS, a constant after inlining). */
+/* Rows r .. r+nr-1, nr 4 or 1 (a constant after inlining). */
 static inline __attribute__((always_inline)) void
 tq1_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
     float *y, int64_t r, int nr)
 {
-	float32x4_t	acc[TQ1_0_ROWS];
+	float32x4_t	acc = vdupq_n_f32(0.0f);
 	int64_t		b;
 	int		j, k;
 
-	for (j = 0; j < nr; j++)
-		acc[j] = vdupq_n_f32(0.0f);
 	for (b = 0; b < nb; b++) {
-		const uint8_t	*p[TQ1_0_ROWS];
-		uint16_t	 h[4] = { 0, 0, 0, 0 };
+		const uint8_t	*p = w + (size_t)r * rb +
+		    (size_t)b * sizeof(block_tq1_0);
+		uint16x4_t	 hv = vdup_n_u16(0);
 		float32x4_t	 dw;
+		uint16_t	 h;
 
+#pragma GCC unroll 8
 		for (j = 0; j < nr; j++) {
-			p[j] = w + (size_t)(r + j) * rb +
-			    (size_t)b * sizeof(block_tq1_0);
-			memcpy(&h[j], p[j] + offsetof(block_tq1_0, d),
-			    sizeof h[j]);
+			memcpy(&h, p + (size_t)j * rb +
+			    offsetof(block_tq1_0, d), sizeof h);
+			hv = tq1_0_set_lane(hv, h, j);
 		}
-		dw = vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(h)));
-		for (k = 0; k < 8; k++) {
-			int64_t		 ab = b * 8 + k;
-			const int8_t	*q = a->q + ab * 32;
-			int8x16_t	 a0 = vld1q_s8(q), a1 = vld1q_s8(q + 16);
-			int32x4_t	 off = tq1_0_offset(a0, a1);
-			float32x4_t	 sv = vmulq_n_f32(dw, a->d[ab]);
-
-			for (j = 0; j < nr; j++) {
-				int8x16_t	c[2];
-				int32x4_t	s = off;
-
-				tq1_0_codes(p[j], k, c);
-				s = vdotq_s32(s, c[0], a0);
-				s = vdotq_s32(s, c[1], a1);
-				acc[j] = tq1_0_fma_lane(acc[j],
-				    vcvtq_f32_s32(s), sv, j);
-			}
-		}
+		dw = vcvt_f32_f16(vreinterpret_f16_u16(hv));
+		/* not unrolled: five copies of four rows' unpacking would
+		 * spill registers */
+		for (k = 0; k < 5; k++)
+			acc = tq1_0_step(acc, p, rb, nr, k, a, b * 8 + k, dw);
+		acc = tq1_0_step(acc, p, rb, nr, 5, a, b * 8 + 5, dw);
+		acc = tq1_0_step(acc, p, rb, nr, 6, a, b * 8 + 6, dw);
+		acc = tq1_0_step(acc, p, rb, nr, 7, a, b * 8 + 7, dw);
 	}
-	for (j = 0; j < nr; j++)
-		y[r + j] = vaddvq_f32(acc[j]);
+	if (nr == 1)
+		y[r] = vgetq_lane_f32(acc, 0);
+	else
+		vst1q_f32(y + r, acc);
 }
 
 void

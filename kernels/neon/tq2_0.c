@@ -3,18 +3,18 @@
  * 32-byte half of a 256-weight block, shifted by 2l and masked, gives the
  * 2-bit codes of the 32 weights of activation block l of that half, in
  * order; sdot takes the codes (0..3) as signed bytes against the
- * activations, and the offset of 1 is removed exactly by starting the
- * int32 accumulator at minus the per-lane sums of the activations (two
- * sdots shared by the four rows), so each lane holds exactly its share of
- * the signed sum and code 3 counts +2 as in the reference.  Four rows go
- * together so each activation load feeds four rows; their fp16 scales
- * convert once per 256 weights (fcvtl, exact for subnormals), and times
- * each activation block's scale give a scale vector whose lane j
- * multiplies row j's int32 lanes (as f32, exact) into row j's f32x4
- * accumulator by one FMA, with one horizontal sum per row at the end.
- * Blocks sit at any address (66 bytes apart), so weights are loaded as
- * bytes.  A row's arithmetic is the same in a group of four or alone, so
- * results do not depend on how rows are split.
+ * activations, and the offset of 1 comes off the exact integer block sum
+ * as the activation block's sum, so code 3 counts +2 as in the reference.
+ * Four rows go together so each activation load feeds four rows; a tree
+ * of three pairwise adds turns their four int32x4 partial sums into one
+ * vector whose lane j is row j's sum for that activation block, so one
+ * convert and one FMA with the four rows' scale products (fp16 scales
+ * widened by fcvtl once per 256 weights, exact for subnormals, times the
+ * activation block's scale) serve four rows, and lane j of a single f32x4
+ * accumulator is row j's result: the reference's arithmetic, with a fused
+ * multiply-add.  Blocks sit at any address (66 bytes apart), so weights
+ * are loaded as bytes.  A row alone goes through the same lane
+ * arithmetic, so results do not depend on how rows are split.
  */
 #include "config.h"
 
@@ -29,20 +29,33 @@
 
 #define TQ2_0_ROWS	4
 
-/* acc + x * s[j]; j is a constant once inlined, as the lane must be. */
-static inline __attribute__((always_inline)) float32x4_t
-tq2_0_fma_lane(float32x4_t acc, float32x4_t x, float32x4_t s, int j)
+/* v with lane j set to h; j is a constant once inlined, as it must be. */
+static inline __attribute__((always_inline)) uint16x4_t
+tq2_0_set_lane(uint16x4_t v, uint16_t h, int j)
 {
 	switch (j) {
 	case 0:
-		return (vfmaq_laneq_f32(acc, x, s, 0));
+		return (vset_lane_u16(h, v, 0));
 	case 1:
-		return (vfmaq_laneq_f32(acc, x, s, 1));
+		return (vset_lane_u16(h, v, 1));
 	case 2:
-		return (vfmaq_laneq_f32(acc, x, s, 2));
+		return (vset_lane_u16(h, v, 2));
 	default:
-		return (vfmaq_laneq_f32(acc, x, s, 3));
+		return (vset_lane_u16(h, v, 3));
 	}
+}
+
+/* Lane j: the sum of s[j]'s lanes (every lane: s[0]'s when nr is 1). */
+static inline __attribute__((always_inline)) int32x4_t
+tq2_0_reduce(const int32x4_t s[TQ2_0_ROWS], int nr)
+{
+	int32x4_t	t;
+
+	if (nr == 1) {
+		t = vpaddq_s32(s[0], s[0]);
+		return (vpaddq_s32(t, t));
+	}
+	return (vpaddq_s32(vpaddq_s32(s[0], s[1]), vpaddq_s32(s[2], s[3])));
 }
 
 /* Codes at bits 2l..2l+1 of every byte of v. */
@@ -63,71 +76,64 @@ tq2_0_codes(uint8x16_t v, int l)
 	}
 }
 
-/* Lane k: minus the sum of activation bytes 4k..4k+3 of both halves,
- * so that sdot of the unsigned codes on top of it leaves in each lane
- * exactly that lane's share of the signed sum.  Kept per lane, not in one
- * lane, so no lane holds a large offset that others cancel in f32. */
-static inline __attribute__((always_inline)) int32x4_t
-tq2_0_offset(int8x16_t a0, int8x16_t a1)
-{
-	int8x16_t	m = vdupq_n_s8(-1);
-
-	return (vdotq_s32(vdotq_s32(vdupq_n_s32(0), m, a0), m, a1));
-}
-
-/* Rows r .. r+nr-1 (nr <= TQ2_0_ROWS, a constant after inlining). */
+/* Rows r .. r+nr-1, nr 4 or 1 (a constant after inlining). */
 static inline __attribute__((always_inline)) void
 tq2_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
     float *y, int64_t r, int nr)
 {
-	float32x4_t	acc[TQ2_0_ROWS];
+	float32x4_t	acc = vdupq_n_f32(0.0f);
 	int64_t		b;
 	int		j, hf, l;
 
-	for (j = 0; j < nr; j++)
-		acc[j] = vdupq_n_f32(0.0f);
 	for (b = 0; b < nb; b++) {
-		const uint8_t	*p[TQ2_0_ROWS];
-		uint16_t	 h[4] = { 0, 0, 0, 0 };
+		const uint8_t	*p = w + (size_t)r * rb +
+		    (size_t)b * sizeof(block_tq2_0);
+		uint16x4_t	 hv = vdup_n_u16(0);
 		float32x4_t	 dw;
+		uint16_t	 h;
 
+#pragma GCC unroll 8
 		for (j = 0; j < nr; j++) {
-			p[j] = w + (size_t)(r + j) * rb +
-			    (size_t)b * sizeof(block_tq2_0);
-			memcpy(&h[j], p[j] + offsetof(block_tq2_0, d),
-			    sizeof h[j]);
+			memcpy(&h, p + (size_t)j * rb +
+			    offsetof(block_tq2_0, d), sizeof h);
+			hv = tq2_0_set_lane(hv, h, j);
 		}
-		dw = vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(h)));
+		dw = vcvt_f32_f16(vreinterpret_f16_u16(hv));
 		for (hf = 0; hf < 2; hf++) {
 			uint8x16_t	v0[TQ2_0_ROWS], v1[TQ2_0_ROWS];
 
+#pragma GCC unroll 8
 			for (j = 0; j < nr; j++) {
-				v0[j] = vld1q_u8(p[j] + hf * 32);
-				v1[j] = vld1q_u8(p[j] + hf * 32 + 16);
+				v0[j] = vld1q_u8(p + (size_t)j * rb + hf * 32);
+				v1[j] = vld1q_u8(p + (size_t)j * rb + hf * 32 +
+				    16);
 			}
+#pragma GCC unroll 8
 			for (l = 0; l < 4; l++) {
 				int64_t		 ab = b * 8 + hf * 4 + l;
 				const int8_t	*q = a->q + ab * 32;
 				int8x16_t	 a0 = vld1q_s8(q);
 				int8x16_t	 a1 = vld1q_s8(q + 16);
-				int32x4_t	 off = tq2_0_offset(a0, a1);
-				float32x4_t	 sv = vmulq_n_f32(dw, a->d[ab]);
+				int32x4_t	 s[TQ2_0_ROWS], t;
 
+#pragma GCC unroll 8
 				for (j = 0; j < nr; j++) {
-					int32x4_t	s = off;
-
-					s = vdotq_s32(s, tq2_0_codes(v0[j], l),
-					    a0);
-					s = vdotq_s32(s, tq2_0_codes(v1[j], l),
-					    a1);
-					acc[j] = tq2_0_fma_lane(acc[j],
-					    vcvtq_f32_s32(s), sv, j);
+					s[j] = vdotq_s32(vdupq_n_s32(0),
+					    tq2_0_codes(v0[j], l), a0);
+					s[j] = vdotq_s32(s[j],
+					    tq2_0_codes(v1[j], l), a1);
 				}
+				t = vsubq_s32(tq2_0_reduce(s, nr),
+				    vdupq_n_s32(a->sum[ab]));
+				acc = vfmaq_f32(acc, vcvtq_f32_s32(t),
+				    vmulq_n_f32(dw, a->d[ab]));
 			}
 		}
 	}
-	for (j = 0; j < nr; j++)
-		y[r + j] = vaddvq_f32(acc[j]);
+	if (nr == 1)
+		y[r] = vgetq_lane_f32(acc, 0);
+	else
+		vst1q_f32(y + r, acc);
 }
 
 void

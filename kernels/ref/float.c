@@ -13,14 +13,17 @@ void
 f32_matvec_ref(const void *restrict vw, int64_t cols,
     const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
 {
-	const float	*w = vw;
+	const uint8_t	*w = vw;
 
+	/* read through memcpy: an f32 row may sit at any address */
 	for (int64_t r = r0; r < r1; r++) {
-		const float	*row = w + r * cols;
-		float		 sum = 0.0f;
+		const uint8_t	*row = w + r * cols * 4;
+		float		 sum = 0.0f, v;
 
-		for (int64_t i = 0; i < cols; i++)
-			sum += row[i] * a->f[i];
+		for (int64_t i = 0; i < cols; i++) {
+			memcpy(&v, row + 4 * i, 4);
+			sum += v * a->f[i];
+		}
 		y[r] = sum;
 	}
 }

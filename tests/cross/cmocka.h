@@ -66,19 +66,18 @@ cmshim_memory(const void *a, const void *b, size_t n, const char *file,
 #define assert_non_null(p)	assert_true((p) != NULL)
 #define assert_null(p)	assert_true((p) == NULL)
 #define assert_int_equal(a, b)	do {					\
-	intmax_t cmshim_a = (intmax_t)(a), cmshim_b = (intmax_t)(b);	\
-	if (cmshim_a != cmshim_b)					\
-		cmshim_fail(__FILE__, __LINE__, "%jd != %jd", cmshim_a,	\
-		    cmshim_b);						\
+	intmax_t cm_a = (intmax_t)(a), cm_b = (intmax_t)(b);		\
+	if (cm_a != cm_b)						\
+		cmshim_fail(__FILE__, __LINE__, "%jd != %jd", cm_a,	\
+		    cm_b);						\
 } while (0)
-#define assert_int_not_equal(a, b)	assert_true((intmax_t)(a) !=	\
-	(intmax_t)(b))
+#define assert_int_not_equal(a, b)					\
+	assert_true((intmax_t)(a) != (intmax_t)(b))
 #define assert_float_equal(a, b, eps)	do {				\
-	double cmshim_a = (a), cmshim_b = (b), cmshim_e = (eps);	\
-	if (!(cmshim_a - cmshim_b <= cmshim_e &&			\
-	    cmshim_b - cmshim_a <= cmshim_e))				\
-		cmshim_fail(__FILE__, __LINE__, "%.9g != %.9g (eps %g)",	\
-		    cmshim_a, cmshim_b, cmshim_e);			\
+	double cm_a = (a), cm_b = (b), cm_e = (eps);			\
+	if (!(cm_a - cm_b <= cm_e && cm_b - cm_a <= cm_e))		\
+		cmshim_fail(__FILE__, __LINE__, "%.9g != %.9g (eps %g)", \
+		    cm_a, cm_b, cm_e);					\
 } while (0)
 #define assert_string_equal(a, b)	do {				\
 	if (strcmp((a), (b)) != 0)					\
