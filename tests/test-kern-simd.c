@@ -343,6 +343,42 @@ test_refs_against_float(void **state)
 	kact_free(&a);
 }
 
+/* A 172-weight row (stories260K's hidden size) fits no block: padded with
+ * zeros to kern_pad() and multiplied by activations zero-padded the same
+ * way, it gives the dot product over the 172 real weights. */
+static void
+test_padded_rows(void **state)
+{
+	struct kact	a;
+	float		x[256] = { 0 }, w[256] = { 0 }, deq[256], y, want;
+	uint8_t		blk[256 * 4];
+
+	assert_int_equal(kact_init(&a, 256), Q_OK);
+	for (int i = 0; i < 172; i++) {
+		x[i] = rndf();
+		w[i] = rndf();
+	}
+	for (int f = 0; f < KFMT_COUNT; f++) {
+		const struct kern_traits *kt = kern_get((enum kfmt)f);
+		int64_t pad = kern_pad((enum kfmt)f, 172);
+
+		assert_true(pad >= 172 && pad % kt->block_len == 0 &&
+		    pad - 172 < kt->block_len);
+		kt->from_float_ref(w, blk, pad);
+		kt->to_float(blk, deq, pad);
+		for (int64_t i = 172; i < pad; i++)
+			assert_true(deq[i] == 0.0f);
+		kact_quantize(&a, x, pad);
+		want = 0.0f;
+		for (int i = 0; i < 172; i++)
+			want += deq[i] * (kt->int_act ?
+			    a.q[i] * a.d[i / KACT_BLOCK] : x[i]);
+		kt->matvec(blk, pad, &a, &y, 0, 1);
+		assert_float_equal(y, want, 1e-4f * (1.0f + fabsf(want)));
+	}
+	kact_free(&a);
+}
+
 int
 main(void)
 {
@@ -351,6 +387,7 @@ main(void)
 		cmocka_unit_test(test_act_quantize),
 		cmocka_unit_test(test_to_float_twins),
 		cmocka_unit_test(test_matvec_twins),
+		cmocka_unit_test(test_padded_rows),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
