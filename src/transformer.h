@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "kern.h"
+#include "kpool.h"
 #include "model.h"
 #include "qerr.h"
 
@@ -24,12 +26,17 @@ struct transformer {
 	float			*key_cache;	/* (layer, n_ctx, kv_dim) */
 	float			*value_cache;	/* (layer, n_ctx, kv_dim) */
 	float			*rope_freq;	/* (rope_dim / 2) */
+	struct kact		 act;		/* the vector the next integer
+						 * products read, quantized once */
+	struct kpool		*pool;		/* NULL: the caller's thread */
 };
 
 /* Allocates the run state for n_ctx positions (1..model's trained ctx). */
 int	transformer_init(struct transformer *t, const struct model *m,
 	    int n_ctx, struct qerr *err);
 void	transformer_free(struct transformer *t);
+/* Splits the non-f32 products of t over pool's threads (NULL: none). */
+void	transformer_set_pool(struct transformer *t, struct kpool *pool);
 /* Runs token at position pos (0 <= pos < n_ctx, all earlier positions
  * already run) and returns the logits over the vocabulary; allocates
  * nothing. */
