@@ -66,7 +66,7 @@ model_mat_row(const struct mat *w, int row, float *out)
 	    w->cols);
 }
 
-static void *
+void *
 model_own(struct model *m, size_t n)
 {
 	void	**grown, *p;
@@ -570,11 +570,13 @@ model_free(struct model *m)
 	free(m->owned);
 	free(m->tensors);
 	free(m->layers);
-	vocab_free(m->vocab);
-	gguf_close(m->gguf);
-	llama2c_close(m->l2c);
-	free(m->tokenizer_path);
 	free(m->name);
-	free(m->path);
+	if (m->master == NULL) {
+		vocab_free(m->vocab);
+		gguf_close(m->gguf);
+		llama2c_close(m->l2c);
+		free(m->tokenizer_path);
+		free(m->path);
+	}
 	free(m);
 }

@@ -85,6 +85,8 @@ struct model {
 	struct llama2c_file	*l2c;
 	void			**owned;	/* converted buffers to free */
 	int			 n_owned;
+	const struct model	*master;	/* a variant's source, whose
+						 * files and vocab it shares */
 };
 
 /* Loads path (GGUF, or a llama2.c checkpoint with tokenizer_path; NULL
@@ -94,6 +96,8 @@ int	model_load(const char *path, const char *tokenizer_path,
 void	model_free(struct model *m);
 /* Points w at rows x cols f32 weights. */
 void	model_mat_f32(struct mat *w, const void *data, int rows, int cols);
+/* n bytes that live as long as m (freed by model_free), or NULL. */
+void	*model_own(struct model *m, size_t n);
 /* Copies row `row` of w into out (cols floats), converting its format. */
 void	model_mat_row(const struct mat *w, int row, float *out);
 

@@ -1,0 +1,136 @@
+/*
+ * variant.c: re-encodes a model's weight matrices in another format through
+ * the kernel table's reference quantizers.  Each row is widened to f32
+ * (whatever the master's format), padded with zeros to whole blocks and
+ * quantized, so rows of 172 or 576 serve 32- and 256-weight blocks alike.
+ */
+#include "config.h"
+
+#include "variant.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum kfmt
+variant_embed_fmt(enum kfmt fmt)
+{
+	switch (fmt) {
+	case KFMT_TQ1_0:
+	case KFMT_TQ2_0:
+	case KFMT_T2:
+	case KFMT_T2M:
+		return (KFMT_Q8_0);
+	default:
+		return (fmt);
+	}
+}
+
+/* dst = src re-encoded as fmt, its rows padded to whole blocks. */
+static int
+variant_mat(struct model *v, const struct mat *src, enum kfmt fmt,
+    struct mat *dst, struct qerr *err)
+{
+	const struct kern_traits	*kt = kern_get(fmt);
+	int64_t				 cols = kern_pad(fmt, src->cols);
+	size_t				 rb = kern_row_bytes(fmt, cols);
+	float				*row;
+	uint8_t				*data;
+
+	if ((row = calloc((size_t)cols, sizeof(float))) == NULL ||
+	    (data = model_own(v, rb * (size_t)src->rows)) == NULL) {
+		free(row);
+		return (qerr_set(err, Q_ENOMEM, "variant %s: out of memory",
+		    kt->name));
+	}
+	for (int r = 0; r < src->rows; r++) {
+		model_mat_row(src, r, row);
+		kt->from_float_ref(row, data + rb * (size_t)r, cols);
+	}
+	free(row);
+	dst->fmt = fmt;
+	dst->rows = src->rows;
+	dst->cols = (int)cols;
+	dst->data = data;
+	return (Q_OK);
+}
+
+uint64_t
+variant_bytes(const struct model *v)
+{
+	uint64_t	n = 0;
+
+	n += kern_row_bytes(v->token_embd.fmt, v->token_embd.cols) *
+	    (uint64_t)v->token_embd.rows;
+	if (!v->tied_output)
+		n += kern_row_bytes(v->output.fmt, v->output.cols) *
+		    (uint64_t)v->output.rows;
+	for (int l = 0; l < v->cfg.n_layers; l++) {
+		const struct layer_weights	*lw = &v->layers[l];
+		const struct mat		*m[7] = { &lw->wq, &lw->wk,
+						    &lw->wv, &lw->wo,
+						    &lw->w_gate, &lw->w_up,
+						    &lw->w_down };
+
+		for (int i = 0; i < 7; i++)
+			n += kern_row_bytes(m[i]->fmt, m[i]->cols) *
+			    (uint64_t)m[i]->rows;
+	}
+	return (n);
+}
+
+int
+variant_build(const struct model *master, enum kfmt fmt, struct model **out,
+    struct qerr *err)
+{
+	struct model	*v;
+	enum kfmt	 efmt = variant_embed_fmt(fmt);
+	int		 rc = Q_OK;
+
+	*out = NULL;
+	if ((v = calloc(1, sizeof *v)) == NULL)
+		return (qerr_set(err, Q_ENOMEM, "out of memory"));
+	*v = *master;
+	v->master = master;
+	v->owned = NULL;
+	v->n_owned = 0;
+	v->tensors = NULL;
+	v->n_tensors = 0;
+	v->name = NULL;
+	v->layers = calloc((size_t)master->cfg.n_layers, sizeof *v->layers);
+	if (v->layers == NULL || asprintf(&v->name, "%s",
+	    kern_get(fmt)->name) < 0) {
+		v->name = NULL;
+		model_free(v);
+		return (qerr_set(err, Q_ENOMEM, "out of memory"));
+	}
+	rc = variant_mat(v, &master->token_embd, efmt, &v->token_embd, err);
+	if (rc == Q_OK && master->tied_output)
+		v->output = v->token_embd;
+	else if (rc == Q_OK)
+		rc = variant_mat(v, &master->output, efmt, &v->output, err);
+	for (int l = 0; rc == Q_OK && l < master->cfg.n_layers; l++) {
+		const struct layer_weights	*s = &master->layers[l];
+		struct layer_weights		*d = &v->layers[l];
+
+		d->attn_norm = s->attn_norm;
+		d->ffn_norm = s->ffn_norm;
+		if ((rc = variant_mat(v, &s->wq, fmt, &d->wq, err)) != Q_OK ||
+		    (rc = variant_mat(v, &s->wk, fmt, &d->wk, err)) != Q_OK ||
+		    (rc = variant_mat(v, &s->wv, fmt, &d->wv, err)) != Q_OK ||
+		    (rc = variant_mat(v, &s->wo, fmt, &d->wo, err)) != Q_OK ||
+		    (rc = variant_mat(v, &s->w_gate, fmt, &d->w_gate,
+		    err)) != Q_OK ||
+		    (rc = variant_mat(v, &s->w_up, fmt, &d->w_up, err)) !=
+		    Q_OK ||
+		    (rc = variant_mat(v, &s->w_down, fmt, &d->w_down, err)) !=
+		    Q_OK)
+			break;
+	}
+	if (rc != Q_OK) {
+		model_free(v);
+		return (rc);
+	}
+	*out = v;
+	return (Q_OK);
+}

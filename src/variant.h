@@ -1,0 +1,27 @@
+/*
+ * variant.h: a precision variant of a model: the same network with every
+ * weight matrix re-encoded in one kernel format, built in memory from the
+ * master (whose file stays mapped and whose vocabulary it shares).
+ */
+#ifndef QCMP_VARIANT_H
+#define QCMP_VARIANT_H
+
+#include <stdint.h>
+
+#include "kern.h"
+#include "model.h"
+#include "qerr.h"
+
+/* The format the embedding and output matrices take in a variant of fmt:
+ * ternary variants keep them in q8_0 (as BitNet keeps them in high
+ * precision), every other format uses fmt itself. */
+enum kfmt variant_embed_fmt(enum kfmt fmt);
+/* Builds master's variant in fmt: rows that fit no whole block are padded
+ * with zeros; norms stay f32.  *out is freed with model_free, before the
+ * master. */
+int	variant_build(const struct model *master, enum kfmt fmt,
+	    struct model **out, struct qerr *err);
+/* Bytes of weight data the variant allocated. */
+uint64_t variant_bytes(const struct model *v);
+
+#endif
