@@ -19,7 +19,10 @@
 #include "cli.h"
 #include "generate.h"
 #include "model.h"
+#include "kern.h"
+#include "kpool.h"
 #include "tokenizer.h"
+#include "variant.h"
 #include "vocab.h"
 
 #define RUN_PIECE_MAX	(VOCAB_MAX_TOKEN_BYTES + 64)
@@ -48,6 +51,10 @@ const struct cmd_entry cmd_run_entry = {
 "      --system TEXT       system prompt for the chat template\n"
 "      --chat-template NAME  raw, chatml, llama2, llama3 or zephyr (default:\n"
 "                          recognised from the model, else raw)\n"
+"      --variants LIST     answer with each listed precision in turn, e.g.\n"
+"                          f32,q8_0,q4_0,t2m (formats: f32 f16 bf16 q8_0 q4_0\n"
+"                          tq1_0 tq2_0 t2 t2m; ternary variants keep the\n"
+"                          embedding and output matrices in q8_0)\n"
 "  -v, --verbose           print prompt and decode tokens/s on stderr\n"
 "  With the raw template the prompt is echoed before the answer, as a text\n"
 "  continuation; with a chat template only the answer is printed.\n"
@@ -57,13 +64,19 @@ const struct cmd_entry cmd_run_entry = {
 	.exec = cmd_run_exec,
 };
 
+#define RUN_MAX_VARIANTS	8
+
 struct run_opts {
 	const char		*model, *tokenizer, *prompt, *file, *system;
+	const char		*variants;	/* NULL: the model as loaded */
 	int			 tmpl;		/* -1: from the model */
 	int			 verbose;
 	int			 threads;
 	struct gen_params	 gen;
 };
+
+static int run_each(struct model **, int, const struct run_opts *,
+    const char *);
 
 struct run_out {
 	struct detok	 dt;
@@ -176,17 +189,17 @@ run_slurp(FILE *f)
 }
 
 static int
-run_interactive(const struct model *m, const struct run_opts *o)
+run_interactive(struct model **v, int nv, const struct run_opts *o)
 {
 	char	*line;
 	int	 rc = 0;
 
 	fprintf(stderr, "qcmp: %s loaded; type a prompt, Ctrl-D to quit\n",
-	    m->name);
+	    v[0]->name);
 	while ((line = readline("> ")) != NULL) {
 		if (*line != '\0') {
 			add_history(line);
-			rc = run_prompt(m, o, line);
+			rc = run_each(v, nv, o, line);
 		}
 		free(line);
 	}
@@ -196,7 +209,7 @@ run_interactive(const struct model *m, const struct run_opts *o)
 static int
 run_parse(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_TEMP = 256, O_TOPK, O_TOPP, O_SYSTEM, O_TMPL };
+	enum { O_TEMP = 256, O_TOPK, O_TOPP, O_SYSTEM, O_TMPL, O_VARIANTS };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "tokenizer", required_argument, NULL, 'z' },
@@ -211,6 +224,7 @@ run_parse(int argc, char **argv, struct run_opts *o)
 		{ "threads", required_argument, NULL, 't' },
 		{ "system", required_argument, NULL, O_SYSTEM },
 		{ "chat-template", required_argument, NULL, O_TMPL },
+		{ "variants", required_argument, NULL, O_VARIANTS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -274,6 +288,7 @@ run_parse(int argc, char **argv, struct run_opts *o)
 				return (CLI_EXIT_USAGE);
 			}
 			break;
+		case O_VARIANTS: o->variants = optarg; break;
 		case 'v': o->verbose = 1; break;
 		case 'h':
 			cli_usage(&cmd_run_entry, 1);
@@ -292,25 +307,105 @@ run_parse(int argc, char **argv, struct run_opts *o)
 	return (0);
 }
 
+/* Builds the models named in list (comma-separated formats) from m into
+ * v[]; f32 of an all-f32 master is the master itself.  Returns the count,
+ * or -1 after printing the error. */
+static int
+run_variants(struct model *m, const char *list, struct model **v)
+{
+	struct qerr	 err;
+	char		*copy, *tok, *save;
+	int		 n = 0, fmt;
+
+	if ((copy = strdup(list)) == NULL)
+		return (-1);
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if ((fmt = kern_find(tok)) < 0) {
+			cli_error("--variants: unknown format '%s' (one of: "
+			    "f32 f16 bf16 q8_0 q4_0 tq1_0 tq2_0 t2 t2m)", tok);
+			break;
+		}
+		if (n == RUN_MAX_VARIANTS) {
+			cli_error("--variants: at most %d", RUN_MAX_VARIANTS);
+			break;
+		}
+		if (fmt == KFMT_F32)
+			v[n++] = m;
+		else if (variant_build(m, (enum kfmt)fmt, &v[n], &err) ==
+		    Q_OK)
+			n++;
+		else {
+			cli_error("%s", err.msg);
+			break;
+		}
+	}
+	if (tok != NULL || n == 0) {
+		if (n == 0 && tok == NULL)
+			cli_error("--variants: empty list");
+		for (int i = 0; i < n; i++)
+			if (v[i] != m)
+				model_free(v[i]);
+		n = -1;
+	}
+	free(copy);
+	return (n);
+}
+
+/* Answers one prompt with every model in v. */
+static int
+run_each(struct model **v, int n, const struct run_opts *o, const char *text)
+{
+	int	rc = 0;
+
+	for (int i = 0; i < n && rc == 0; i++) {
+		if (n > 1) {
+			printf("%s== %s: %.5g bits/weight, %.2f MB ==\n",
+			    i ? "\n" : "", v[i]->master ? v[i]->name : "f32",
+			    v[i]->master ? kern_get(v[i]->layers[0].wq.fmt)->
+			    bits_per_weight : 32.0, v[i]->master ?
+			    variant_bytes(v[i]) / 1e6 : v[i]->file_size / 1e6);
+			fflush(stdout);
+		}
+		rc = run_prompt(v[i], o, text);
+	}
+	return (rc);
+}
+
 static int
 cmd_run_exec(int argc, char **argv)
 {
 	struct run_opts	 o;
-	struct model	*m;
+	struct model	*m, *v[RUN_MAX_VARIANTS];
+	struct kpool	*pool = NULL;
+	struct qerr	 err;
 	FILE		*f;
 	char		*text;
-	int		 rc;
+	int		 rc, nv = 1, threads;
 
 	if ((rc = run_parse(argc, argv, &o)) != 0)
 		return (rc < 0 ? 0 : rc);
 	if ((rc = cli_load_model(o.model, o.tokenizer, &m)) != 0)
 		return (rc);
-	openblas_set_num_threads(o.threads > 0 ? o.threads :
-	    (int)sysconf(_SC_NPROCESSORS_ONLN));
+	threads = o.threads > 0 ? o.threads :
+	    (int)sysconf(_SC_NPROCESSORS_ONLN);
+	openblas_set_num_threads(threads);
+	if (kpool_new(threads, &pool, &err) != Q_OK) {
+		cli_error("%s", err.msg);
+		model_free(m);
+		return (cli_exit_code(Q_EUSAGE));
+	}
+	o.gen.pool = pool;
+	v[0] = m;
+	if (o.variants != NULL && (nv = run_variants(m, o.variants, v)) < 0) {
+		kpool_free(pool);
+		model_free(m);
+		return (CLI_EXIT_USAGE);
+	}
 	if (o.prompt != NULL)
-		rc = run_prompt(m, &o, o.prompt);
+		rc = run_each(v, nv, &o, o.prompt);
 	else if (o.file == NULL && isatty(STDIN_FILENO))
-		rc = run_interactive(m, &o);
+		rc = run_interactive(v, nv, &o);
 	else {
 		f = o.file ? fopen(o.file, "rb") : stdin;
 		if (f == NULL || (text = run_slurp(f)) == NULL) {
@@ -319,12 +414,16 @@ cmd_run_exec(int argc, char **argv)
 			    o.file ? o.file : "standard input");
 			rc = CLI_EXIT_FAIL;
 		} else {
-			rc = run_prompt(m, &o, text);
+			rc = run_each(v, nv, &o, text);
 			free(text);
 		}
 		if (f != NULL && f != stdin)
 			fclose(f);
 	}
+	for (int i = 0; i < nv; i++)
+		if (v[i] != m)
+			model_free(v[i]);
+	kpool_free(pool);
 	model_free(m);
 	return (rc);
 }

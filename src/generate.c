@@ -85,6 +85,7 @@ generate(const struct model *m, const int32_t *prompt, size_t n_prompt,
 		sampler_free(&s);
 		return (rc);
 	}
+	transformer_set_pool(&t, p->pool);
 
 	t0 = generate_now_ms();
 	for (pos = 0; pos < (int)n_prompt; pos++)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kpool.h"
 #include "model.h"
 #include "qerr.h"
 #include "sampler.h"
@@ -25,6 +26,7 @@ struct gen_params {
 	int		top_k;
 	float		top_p;
 	uint64_t	seed;
+	struct kpool	*pool;		/* threads for the products, or NULL */
 };
 
 enum gen_finish {

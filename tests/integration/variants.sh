@@ -1,0 +1,37 @@
+#!/bin/sh
+# variants.sh: qcmp run --variants answers with each precision in turn.
+# On order-qa-1M the q8_0 variant must still answer like the f32 model
+# (llama.cpp's Q8_0 file scores 200/200, see ../shared/reference), while a
+# ternary variant is allowed to be wrong: it exists to show that.
+. "$(dirname "$0")/lib.sh"
+need models/order-qa-1M.gguf reference/order-prompts.jsonl
+command -v python3 >/dev/null || skip "python3 is needed to read the JSONL"
+
+python3 - "$REF/order-prompts.jsonl" > "$TMP/cases" <<'PY'
+import json, sys
+for line in list(open(sys.argv[1], encoding='utf-8'))[:40]:
+    c = json.loads(line)
+    print(c['prompt'] + '\t' + c['expected'])
+PY
+f32=0 q8=0 total=0
+while IFS="$(printf '\t')" read -r prompt want; do
+	total=$((total + 1))
+	"$QCMP" run -m "$MODELS/order-qa-1M.gguf" -p "$prompt" --temp 0 \
+	    --variants f32,q8_0,t2m > "$TMP/out" 2> "$TMP/err" ||
+	    fail "'$prompt': exit $?: $(cat "$TMP/err")"
+	# the answer of variant V: the line after its header, minus the prompt
+	answer() {
+		sed -n "/^== $1: /{n;p;}" "$TMP/out" | sed "s/^$(printf '%s' "$prompt" |
+		    sed 's/[]\/$*.^[]/\\&/g')//;s/^[[:space:]]*//;s/[[:space:]]*$//"
+	}
+	[ "$(answer f32)" = "$want" ] && f32=$((f32 + 1))
+	[ "$(answer q8_0)" = "$want" ] && q8=$((q8 + 1))
+	grep -q '^== t2m: 2.5 bits/weight' "$TMP/out" || fail "no t2m header: $(cat "$TMP/out")"
+done < "$TMP/cases"
+[ "$f32" -eq "$total" ] && ok "f32 variant $f32/$total" || fail "f32 variant $f32/$total"
+[ "$q8" -eq "$total" ] && ok "q8_0 variant $q8/$total" || fail "q8_0 variant $q8/$total"
+
+"$QCMP" run -m "$MODELS/order-qa-1M.gguf" -p x --variants q8_0,q3 > /dev/null 2> "$TMP/err"
+[ $? -eq 2 ] && grep -q "unknown format 'q3'" "$TMP/err" && ok "unknown variant refused" ||
+    fail "unknown variant: $(cat "$TMP/err")"
+finish
