@@ -17,6 +17,7 @@
 
 #include "chat.h"
 #include "cli.h"
+#include "engine.h"
 #include "generate.h"
 #include "model.h"
 #include "kern.h"
@@ -51,10 +52,14 @@ const struct cmd_entry cmd_run_entry = {
 "      --system TEXT       system prompt for the chat template\n"
 "      --chat-template NAME  raw, chatml, llama2, llama3 or zephyr (default:\n"
 "                          recognised from the model, else raw)\n"
-"      --variants LIST     answer with each listed precision in turn, e.g.\n"
+"      --variants LIST     answer with each listed precision, e.g.\n"
 "                          f32,q8_0,q4_0,t2m (formats: f32 f16 bf16 q8_0 q4_0\n"
 "                          tq1_0 tq2_0 t2 t2m; ternary variants keep the\n"
-"                          embedding and output matrices in q8_0)\n"
+"                          embedding and output matrices in q8_0); they run\n"
+"                          at the same time, one thread each, and print in\n"
+"                          list order\n"
+"      --isolated          run the variants one after another instead, on\n"
+"                          all threads, for clean timings\n"
 "  -v, --verbose           print prompt and decode tokens/s on stderr\n"
 "  With the raw template the prompt is echoed before the answer, as a text\n"
 "  continuation; with a chat template only the answer is printed.\n"
@@ -69,6 +74,7 @@ const struct cmd_entry cmd_run_entry = {
 struct run_opts {
 	const char		*model, *tokenizer, *prompt, *file, *system;
 	const char		*variants;	/* NULL: the model as loaded */
+	int			 isolated;	/* variants one after another */
 	int			 tmpl;		/* -1: from the model */
 	int			 verbose;
 	int			 threads;
@@ -95,6 +101,59 @@ run_on_token(void *arg, const struct gen_token *tok)
 	return (0);
 }
 
+/* The prompt's token ids under the chat template (*t); returns an exit
+ * code. */
+static int
+run_encode(const struct model *m, const struct run_opts *o, const char *user,
+    enum chat_tmpl *t, int32_t **ids, size_t *n_ids)
+{
+	struct qerr	 err;
+	char		*text;
+	int		 rc;
+
+	*t = o->tmpl >= 0 ? (enum chat_tmpl)o->tmpl :
+	    chat_detect(m->vocab->chat_template);
+	if ((text = chat_apply(*t, o->system, user)) == NULL) {
+		cli_error("out of memory");
+		return (CLI_EXIT_FAIL);
+	}
+	rc = tok_encode(m->vocab, text, strlen(text), m->vocab->add_bos,
+	    *t != CHAT_RAW, ids, n_ids, &err);
+	free(text);
+	if (rc != Q_OK) {
+		cli_error("%s", err.msg);
+		return (cli_exit_code(rc));
+	}
+	return (0);
+}
+
+/* Prints the prompt as the model saw it (raw template only), through d. */
+static void
+run_echo(struct detok *d, enum chat_tmpl t, const int32_t *ids, size_t n_ids,
+    char *buf)
+{
+	if (t != CHAT_RAW)
+		return;
+	for (size_t i = 0; i < n_ids; i++)
+		fwrite(buf, 1, detok_push(d, ids[i], buf, RUN_PIECE_MAX),
+		    stdout);
+	fflush(stdout);
+}
+
+static void
+run_stats(const char *name, const struct gen_stats *st, double cpu_ms)
+{
+	fprintf(stderr, "qcmp: %s%sprompt %d tokens, %.1f tok/s; decode %d "
+	    "tokens, %.1f tok/s; ", name ? name : "", name ? ": " : "",
+	    st->n_prompt, st->prompt_ms > 0 ? st->n_prompt * 1e3 /
+	    st->prompt_ms : 0.0, st->n_gen, st->gen_ms > 0 ? st->n_gen * 1e3 /
+	    st->gen_ms : 0.0);
+	if (cpu_ms >= 0)
+		fprintf(stderr, "cpu %.1f ms; ", cpu_ms);
+	fprintf(stderr, "context %d; finished: %s\n", st->n_ctx,
+	    generate_finish_name(st->finish));
+}
+
 /* Answers one prompt; returns an exit code. */
 static int
 run_prompt(const struct model *m, const struct run_opts *o, const char *user)
@@ -105,36 +164,17 @@ run_prompt(const struct model *m, const struct run_opts *o, const char *user)
 	enum chat_tmpl		 t;
 	int32_t			*ids = NULL;
 	size_t			 n_ids, n;
-	char			*text;
 	int			 rc;
 
-	t = o->tmpl >= 0 ? (enum chat_tmpl)o->tmpl :
-	    chat_detect(m->vocab->chat_template);
-	if ((text = chat_apply(t, o->system, user)) == NULL) {
-		cli_error("out of memory");
-		return (CLI_EXIT_FAIL);
-	}
-	rc = tok_encode(m->vocab, text, strlen(text), m->vocab->add_bos,
-	    t != CHAT_RAW, &ids, &n_ids, &err);
-	free(text);
-	if (rc != Q_OK) {
-		cli_error("%s", err.msg);
-		return (cli_exit_code(rc));
-	}
+	if ((rc = run_encode(m, o, user, &t, &ids, &n_ids)) != 0)
+		return (rc);
 	if ((out.buf = malloc(RUN_PIECE_MAX)) == NULL) {
 		free(ids);
 		cli_error("out of memory");
 		return (CLI_EXIT_FAIL);
 	}
 	detok_init(&out.dt, m->vocab);
-	if (t == CHAT_RAW) {
-		for (size_t i = 0; i < n_ids; i++) {
-			n = detok_push(&out.dt, ids[i], out.buf,
-			    RUN_PIECE_MAX);
-			fwrite(out.buf, 1, n, stdout);
-		}
-		fflush(stdout);
-	}
+	run_echo(&out.dt, t, ids, n_ids, out.buf);
 	rc = generate(m, ids, n_ids, &o->gen, run_on_token, &out, &st, &err);
 	free(ids);
 	if (rc != Q_OK) {
@@ -148,12 +188,7 @@ run_prompt(const struct model *m, const struct run_opts *o, const char *user)
 	fflush(stdout);
 	free(out.buf);
 	if (o->verbose)
-		fprintf(stderr, "qcmp: prompt %d tokens, %.1f tok/s; decode %d "
-		    "tokens, %.1f tok/s; context %d; finished: %s\n",
-		    st.n_prompt, st.prompt_ms > 0 ? st.n_prompt * 1e3 /
-		    st.prompt_ms : 0.0, st.n_gen, st.gen_ms > 0 ? st.n_gen *
-		    1e3 / st.gen_ms : 0.0, st.n_ctx,
-		    generate_finish_name(st.finish));
+		run_stats(NULL, &st, -1);
 	return (0);
 }
 
@@ -209,7 +244,8 @@ run_interactive(struct model **v, int nv, const struct run_opts *o)
 static int
 run_parse(int argc, char **argv, struct run_opts *o)
 {
-	enum { O_TEMP = 256, O_TOPK, O_TOPP, O_SYSTEM, O_TMPL, O_VARIANTS };
+	enum { O_TEMP = 256, O_TOPK, O_TOPP, O_SYSTEM, O_TMPL, O_VARIANTS,
+	    O_ISOLATED };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "tokenizer", required_argument, NULL, 'z' },
@@ -225,6 +261,7 @@ run_parse(int argc, char **argv, struct run_opts *o)
 		{ "system", required_argument, NULL, O_SYSTEM },
 		{ "chat-template", required_argument, NULL, O_TMPL },
 		{ "variants", required_argument, NULL, O_VARIANTS },
+		{ "isolated", no_argument, NULL, O_ISOLATED },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -289,6 +326,7 @@ run_parse(int argc, char **argv, struct run_opts *o)
 			}
 			break;
 		case O_VARIANTS: o->variants = optarg; break;
+		case O_ISOLATED: o->isolated = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'h':
 			cli_usage(&cmd_run_entry, 1);
@@ -352,24 +390,107 @@ run_variants(struct model *m, const char *list, struct model **v)
 	return (n);
 }
 
-/* Answers one prompt with every model in v. */
+/* The header a variant's answer prints under. */
+static void
+run_header(const struct model *v, int first)
+{
+	printf("%s== %s: %.5g bits/weight, %.2f MB ==\n", first ? "" : "\n",
+	    v->master ? v->name : "f32", v->master ?
+	    kern_get(v->layers[0].wq.fmt)->bits_per_weight : 32.0,
+	    v->master ? variant_bytes(v) / 1e6 : v->file_size / 1e6);
+}
+
+/* Answers one prompt with every model in v at once through the engine,
+ * printing the answers one after another in list order: the first
+ * unfinished one streams live, later ones are held until their turn. */
 static int
 run_each(struct model **v, int n, const struct run_opts *o, const char *text)
 {
-	int	rc = 0;
+	struct engine		*e;
+	struct engine_event	 ev;
+	struct qerr		 err;
+	struct gen_stats	 st[ENGINE_MAX_VARIANTS];
+	double			 cpu[ENGINE_MAX_VARIANTS];
+	char			*held[ENGINE_MAX_VARIANTS] = { NULL };
+	size_t			 nheld[ENGINE_MAX_VARIANTS] = { 0 };
+	int			 done[ENGINE_MAX_VARIANTS] = { 0 };
+	enum chat_tmpl		 t;
+	struct detok		 dt;
+	int32_t			*ids;
+	size_t			 n_ids;
+	char			*buf;
+	int			 rc, next = 0, failed = 0;
 
-	for (int i = 0; i < n && rc == 0; i++) {
-		if (n > 1) {
-			printf("%s== %s: %.5g bits/weight, %.2f MB ==\n",
-			    i ? "\n" : "", v[i]->master ? v[i]->name : "f32",
-			    v[i]->master ? kern_get(v[i]->layers[0].wq.fmt)->
-			    bits_per_weight : 32.0, v[i]->master ?
-			    variant_bytes(v[i]) / 1e6 : v[i]->file_size / 1e6);
-			fflush(stdout);
-		}
-		rc = run_prompt(v[i], o, text);
+	if (n == 1)
+		return (run_prompt(v[0], o, text));
+	if ((rc = run_encode(v[0], o, text, &t, &ids, &n_ids)) != 0)
+		return (rc);
+	if ((buf = malloc(RUN_PIECE_MAX)) == NULL ||
+	    engine_new(v, n, o->isolated, &e, &err) != Q_OK ||
+	    engine_start(e, ids, n_ids, &o->gen, &err) != Q_OK) {
+		cli_error("%s", buf ? err.msg : "out of memory");
+		free(buf);
+		free(ids);
+		return (CLI_EXIT_FAIL);
 	}
-	return (rc);
+	run_header(v[0], 1);
+	detok_init(&dt, v[0]->vocab);
+	run_echo(&dt, t, ids, n_ids, buf);
+	while (engine_next(e, &ev, -1) == 1) {
+		int	 i = ev.variant;
+		char	*grown;
+
+		if (ev.kind == ENGINE_TOKEN) {
+			size_t len = ev.piece ? strlen(ev.piece) : 0;
+
+			if (i == next)
+				fwrite(ev.piece, 1, len, stdout);
+			else if ((grown = realloc(held[i], nheld[i] + len +
+			    1)) != NULL) {
+				held[i] = grown;
+				memcpy(held[i] + nheld[i], ev.piece, len);
+				nheld[i] += len;
+			}
+			free(ev.piece);
+			fflush(stdout);
+			continue;
+		}
+		done[i] = 1;
+		st[i] = ev.stats;
+		cpu[i] = ev.cpu_total_ms;
+		if (ev.rc != Q_OK) {
+			cli_error("%s: %s", v[i]->master ? v[i]->name : "f32",
+			    ev.err);
+			failed = ev.rc;
+		}
+		/* finish the streaming answer, then catch up the next ones */
+		while (next < n && done[next]) {
+			fputc('\n', stdout);
+			if (++next < n) {
+				run_header(v[next], 0);
+				detok_init(&dt, v[next]->vocab);
+				run_echo(&dt, t, ids, n_ids, buf);
+				fwrite(held[next], 1, nheld[next], stdout);
+			}
+		}
+		if (next < n && !done[next]) {
+			/* what it said so far is out; stream the rest */
+			free(held[next]);
+			held[next] = NULL;
+			nheld[next] = 0;
+		}
+		fflush(stdout);
+	}
+	engine_free(e);
+	if (o->verbose)
+		for (int i = 0; i < n; i++)
+			run_stats(v[i]->master ? v[i]->name : "f32", &st[i],
+			    cpu[i]);
+	for (int i = 0; i < n; i++)
+		free(held[i]);
+	free(buf);
+	free(ids);
+	return (failed ? cli_exit_code(failed) : 0);
 }
 
 static int

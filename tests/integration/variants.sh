@@ -31,6 +31,19 @@ done < "$TMP/cases"
 [ "$f32" -eq "$total" ] && ok "f32 variant $f32/$total" || fail "f32 variant $f32/$total"
 [ "$q8" -eq "$total" ] && ok "q8_0 variant $q8/$total" || fail "q8_0 variant $q8/$total"
 
+# a variant's greedy answer: the same alone, together, and isolated
+M260="$SHARED/models/stories260K.gguf"
+if [ -r "$M260" ]; then
+	"$QCMP" run -m "$M260" -p "Once upon a time" --temp 0 -n 40 --variants q4_0 > "$TMP/alone"
+	for mode in "" --isolated; do
+		"$QCMP" run -m "$M260" -p "Once upon a time" --temp 0 -n 40 $mode \
+		    --variants f32,q8_0,q4_0,t2m > "$TMP/together" 2>&1
+		sed -n '/^== q4_0: /{n;p;}' "$TMP/together" > "$TMP/q4"
+		cmp -s "$TMP/alone" "$TMP/q4" && ok "q4_0 alone = q4_0 together ${mode:-(concurrent)}" ||
+		    fail "q4_0 differs together ${mode:-(concurrent)}: $(cat "$TMP/q4") vs $(cat "$TMP/alone")"
+	done
+fi
+
 "$QCMP" run -m "$MODELS/order-qa-1M.gguf" -p x --variants q8_0,q3 > /dev/null 2> "$TMP/err"
 [ $? -eq 2 ] && grep -q "unknown format 'q3'" "$TMP/err" && ok "unknown variant refused" ||
     fail "unknown variant: $(cat "$TMP/err")"

@@ -1,0 +1,276 @@
+/*
+ * engine.c: one thread per variant (or one thread for all, isolated),
+ * each running generate() and pushing token events onto an unbounded
+ * queue guarded by a mutex; the consumer waits on a condition variable.
+ * Each variant times its tokens with the wall clock and with its own
+ * thread's CPU clock, so a variant slowed by sharing the cores with
+ * others still reports the work it did.
+ */
+#include "config.h"
+
+#include "engine.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "tokenizer.h"
+#include "vocab.h"
+
+struct engine_node {
+	struct engine_event	 ev;
+	struct engine_node	*next;
+};
+
+struct engine_slot {
+	struct engine		*e;
+	int			 idx;
+	struct model		*m;
+	struct detok		 dt;
+	double			 cpu_last;
+};
+
+struct engine {
+	int			 n;
+	int			 isolated;
+	struct engine_slot	 slot[ENGINE_MAX_VARIANTS];
+	pthread_t		 tid[ENGINE_MAX_VARIANTS];
+	int			 n_threads;
+	int32_t			*prompt;
+	size_t			 n_prompt;
+	struct gen_params	 params;
+	double			 t0;
+	atomic_int		 stop;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	struct engine_node	*head, *tail;
+	int			 running;	/* variants not yet done */
+	int			 started;
+};
+
+static double
+engine_clock(clockid_t id)
+{
+	struct timespec	ts;
+
+	clock_gettime(id, &ts);
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+/* Appends ev; never blocks on the consumer. */
+static void
+engine_push(struct engine *e, const struct engine_event *ev)
+{
+	struct engine_node	*n = malloc(sizeof *n);
+
+	pthread_mutex_lock(&e->mu);
+	if (n != NULL) {
+		n->ev = *ev;
+		n->next = NULL;
+		if (e->tail != NULL)
+			e->tail->next = n;
+		else
+			e->head = n;
+		e->tail = n;
+	} else if (ev->kind == ENGINE_TOKEN)
+		free(ev->piece);	/* out of memory: drop, keep going */
+	if (ev->kind == ENGINE_DONE)
+		e->running--;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+}
+
+static int
+engine_on_token(void *arg, const struct gen_token *tok)
+{
+	struct engine_slot	*s = arg;
+	struct engine		*e = s->e;
+	struct engine_event	 ev;
+	char			 buf[VOCAB_MAX_TOKEN_BYTES + 64];
+	size_t			 n;
+	double			 cpu = engine_clock(CLOCK_THREAD_CPUTIME_ID);
+
+	memset(&ev, 0, sizeof ev);
+	ev.kind = ENGINE_TOKEN;
+	ev.variant = s->idx;
+	ev.tok = *tok;
+	n = detok_push(&s->dt, tok->info.id, buf, sizeof buf);
+	if ((ev.piece = malloc(n + 1)) != NULL) {
+		memcpy(ev.piece, buf, n);
+		ev.piece[n] = '\0';
+	}
+	ev.t_ms = engine_clock(CLOCK_MONOTONIC) - e->t0;
+	ev.cpu_ms = cpu - s->cpu_last;
+	s->cpu_last = cpu;
+	engine_push(e, &ev);
+	return (atomic_load(&e->stop));
+}
+
+static void
+engine_run_one(struct engine_slot *s)
+{
+	struct engine		*e = s->e;
+	struct engine_event	 ev;
+	struct qerr		 err;
+	double			 cpu0 = engine_clock(CLOCK_THREAD_CPUTIME_ID);
+
+	memset(&ev, 0, sizeof ev);
+	detok_init(&s->dt, s->m->vocab);
+	s->cpu_last = cpu0;
+	ev.kind = ENGINE_DONE;
+	ev.variant = s->idx;
+	ev.rc = generate(s->m, e->prompt, e->n_prompt, &e->params,
+	    engine_on_token, s, &ev.stats, &err);
+	if (ev.rc != Q_OK)
+		snprintf(ev.err, sizeof ev.err, "%s", err.msg);
+	ev.t_ms = engine_clock(CLOCK_MONOTONIC) - e->t0;
+	ev.cpu_total_ms = engine_clock(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	engine_push(e, &ev);
+}
+
+static void *
+engine_thread(void *arg)
+{
+	struct engine_slot	*s = arg;
+	struct engine		*e = s->e;
+
+	if (!e->isolated)
+		engine_run_one(s);
+	else
+		for (int i = 0; i < e->n; i++)
+			engine_run_one(&e->slot[i]);
+	return (NULL);
+}
+
+int
+engine_new(struct model *const *variants, int n, int isolated,
+    struct engine **out, struct qerr *err)
+{
+	struct engine	*e;
+
+	*out = NULL;
+	if (n < 1 || n > ENGINE_MAX_VARIANTS)
+		return (qerr_set(err, Q_EUSAGE, "variants: %d is outside 1..%d",
+		    n, ENGINE_MAX_VARIANTS));
+	for (int i = 1; i < n; i++)
+		if (variants[i]->cfg.n_vocab != variants[0]->cfg.n_vocab)
+			return (qerr_set(err, Q_EUSAGE, "variants: %s has %d "
+			    "tokens, %s has %d", variants[i]->name,
+			    variants[i]->cfg.n_vocab, variants[0]->name,
+			    variants[0]->cfg.n_vocab));
+	if ((e = calloc(1, sizeof *e)) == NULL)
+		return (qerr_set(err, Q_ENOMEM, "out of memory"));
+	e->n = n;
+	e->isolated = isolated;
+	for (int i = 0; i < n; i++) {
+		e->slot[i].e = e;
+		e->slot[i].idx = i;
+		e->slot[i].m = variants[i];
+	}
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->cv, NULL);
+	*out = e;
+	return (Q_OK);
+}
+
+int
+engine_start(struct engine *e, const int32_t *prompt, size_t n_prompt,
+    const struct gen_params *p, struct qerr *err)
+{
+	int	want = e->isolated ? 1 : e->n;
+
+	if (e->started)
+		return (qerr_set(err, Q_EUSAGE, "engine: already started"));
+	if ((e->prompt = malloc((n_prompt + 1) * sizeof *prompt)) == NULL)
+		return (qerr_set(err, Q_ENOMEM, "out of memory"));
+	memcpy(e->prompt, prompt, n_prompt * sizeof *prompt);
+	e->n_prompt = n_prompt;
+	e->params = *p;
+	/* variants on their own threads compute alone: a shared pool is
+	 * only safe for one caller at a time */
+	if (!e->isolated)
+		e->params.pool = NULL;
+	e->running = e->n;
+	e->started = 1;
+	e->t0 = engine_clock(CLOCK_MONOTONIC);
+	for (e->n_threads = 0; e->n_threads < want; e->n_threads++)
+		if (pthread_create(&e->tid[e->n_threads], NULL, engine_thread,
+		    &e->slot[e->n_threads]) != 0)
+			break;
+	if (e->n_threads < want) {
+		atomic_store(&e->stop, 1);
+		pthread_mutex_lock(&e->mu);
+		e->running -= want - e->n_threads;
+		pthread_mutex_unlock(&e->mu);
+		return (qerr_set(err, Q_ENOMEM, "engine: cannot start threads"));
+	}
+	return (Q_OK);
+}
+
+int
+engine_next(struct engine *e, struct engine_event *ev, int timeout_ms)
+{
+	struct engine_node	*n;
+	struct timespec		 until;
+	int			 rc = 1;
+
+	if (timeout_ms >= 0) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += timeout_ms / 1000;
+		until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+	}
+	pthread_mutex_lock(&e->mu);
+	while (e->head == NULL && e->running > 0 && rc == 1) {
+		if (timeout_ms < 0)
+			pthread_cond_wait(&e->cv, &e->mu);
+		else if (pthread_cond_timedwait(&e->cv, &e->mu, &until) ==
+		    ETIMEDOUT)
+			rc = -1;
+	}
+	if ((n = e->head) != NULL) {
+		e->head = n->next;
+		if (e->head == NULL)
+			e->tail = NULL;
+		*ev = n->ev;
+		free(n);
+		rc = 1;
+	} else if (rc == 1)
+		rc = 0;
+	pthread_mutex_unlock(&e->mu);
+	return (rc);
+}
+
+void
+engine_stop(struct engine *e)
+{
+	atomic_store(&e->stop, 1);
+}
+
+void
+engine_free(struct engine *e)
+{
+	struct engine_node	*n;
+
+	if (e == NULL)
+		return;
+	for (int i = 0; i < e->n_threads; i++)
+		pthread_join(e->tid[i], NULL);
+	while ((n = e->head) != NULL) {
+		e->head = n->next;
+		if (n->ev.kind == ENGINE_TOKEN)
+			free(n->ev.piece);
+		free(n);
+	}
+	pthread_cond_destroy(&e->cv);
+	pthread_mutex_destroy(&e->mu);
+	free(e->prompt);
+	free(e);
+}
