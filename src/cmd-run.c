@@ -7,6 +7,7 @@
 
 #include <cblas.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 
 #include "chat.h"
 #include "cli.h"
+#include "divergence.h"
 #include "engine.h"
 #include "generate.h"
 #include "model.h"
@@ -57,7 +59,8 @@ const struct cmd_entry cmd_run_entry = {
 "                          tq1_0 tq2_0 t2 t2m; ternary variants keep the\n"
 "                          embedding and output matrices in q8_0); they run\n"
 "                          at the same time, one thread each, and print in\n"
-"                          list order\n"
+"                          list order, then a table of size, speed,\n"
+"                          confidence and divergence from the first\n"
 "      --isolated          run the variants one after another instead, on\n"
 "                          all threads, for clean timings\n"
 "  -v, --verbose           print prompt and decode tokens/s on stderr\n"
@@ -390,6 +393,77 @@ run_variants(struct model *m, const char *list, struct model **v)
 	return (n);
 }
 
+/* What one variant's answer was made of, for the table under it. */
+struct run_answer {
+	int32_t		*ids;
+	int		 n, cap;
+	double		 ttft_ms;	/* start to the first token */
+	double		 sum_lp, min_p, sum_ent;
+};
+
+static void
+run_answer_add(struct run_answer *a, const struct engine_event *ev)
+{
+	int32_t	*grown;
+	double	 p = exp(ev->tok.info.logprob);
+
+	if (a->n == 0) {
+		a->ttft_ms = ev->t_ms;
+		a->min_p = p;
+	}
+	if (a->n == a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 64;
+		if ((grown = realloc(a->ids, a->cap * sizeof *grown)) == NULL)
+			return;
+		a->ids = grown;
+	}
+	a->ids[a->n++] = ev->tok.info.id;
+	a->sum_lp += ev->tok.info.logprob;
+	a->sum_ent += ev->tok.info.entropy;
+	if (p < a->min_p)
+		a->min_p = p;
+}
+
+/* The table under the answers: size, speed, confidence, and how far each
+ * variant departs from the first one (the reference). */
+static void
+run_table(struct model **v, int n, const struct run_answer *ans,
+    const struct gen_stats *st, const double *cpu, const int32_t *ids,
+    size_t n_ids, struct kpool *pool)
+{
+	printf("\n%-6s %7s %7s %6s %8s %8s %8s %8s %6s %7s %6s %8s %6s\n",
+	    "", "bits/w", "MB", "tokens", "ttft ms", "tok/s", "cpu ms",
+	    "mean lp", "min p", "entropy", "1st div", "KLD", "top-1");
+	for (int i = 0; i < n; i++) {
+		const struct run_answer	*a = &ans[i];
+		struct div_stats	 ds;
+		struct qerr		 err;
+		int			 first;
+		char			 fd[16] = "-", kl[16] = "-", t1[16] = "-";
+
+		if (i > 0) {
+			first = div_first(ans[0].ids, ans[0].n, a->ids, a->n);
+			if (first >= 0)
+				snprintf(fd, sizeof fd, "%d", first);
+			else
+				snprintf(fd, sizeof fd, "none");
+			if (div_score(v[0], v[i], ids, n_ids, ans[0].ids,
+			    ans[0].n, pool, &ds, &err) == Q_OK && ds.n > 0) {
+				snprintf(kl, sizeof kl, "%.5f", ds.kld);
+				snprintf(t1, sizeof t1, "%.3f", ds.top1);
+			}
+		}
+		printf("%-6s %7.4g %7.2f %6d %8.1f %8.1f %8.1f %8.3f %6.3f "
+		    "%7.3f %6s %8s %6s\n", v[i]->master ? v[i]->name : "f32",
+		    v[i]->master ? kern_get(v[i]->layers[0].wq.fmt)->
+		    bits_per_weight : 32.0, v[i]->master ? variant_bytes(v[i]) /
+		    1e6 : v[i]->file_size / 1e6, a->n, a->ttft_ms,
+		    st[i].gen_ms > 0 ? st[i].n_gen * 1e3 / st[i].gen_ms : 0.0,
+		    cpu[i], a->n ? a->sum_lp / a->n : 0.0, a->n ? a->min_p : 0.0,
+		    a->n ? a->sum_ent / a->n : 0.0, fd, kl, t1);
+	}
+}
+
 /* The header a variant's answer prints under. */
 static void
 run_header(const struct model *v, int first)
@@ -411,6 +485,7 @@ run_each(struct model **v, int n, const struct run_opts *o, const char *text)
 	struct qerr		 err;
 	struct gen_stats	 st[ENGINE_MAX_VARIANTS];
 	double			 cpu[ENGINE_MAX_VARIANTS];
+	struct run_answer	 ans[ENGINE_MAX_VARIANTS];
 	char			*held[ENGINE_MAX_VARIANTS] = { NULL };
 	size_t			 nheld[ENGINE_MAX_VARIANTS] = { 0 };
 	int			 done[ENGINE_MAX_VARIANTS] = { 0 };
@@ -425,6 +500,7 @@ run_each(struct model **v, int n, const struct run_opts *o, const char *text)
 		return (run_prompt(v[0], o, text));
 	if ((rc = run_encode(v[0], o, text, &t, &ids, &n_ids)) != 0)
 		return (rc);
+	memset(ans, 0, sizeof ans);
 	if ((buf = malloc(RUN_PIECE_MAX)) == NULL ||
 	    engine_new(v, n, o->isolated, &e, &err) != Q_OK ||
 	    engine_start(e, ids, n_ids, &o->gen, &err) != Q_OK) {
@@ -443,6 +519,7 @@ run_each(struct model **v, int n, const struct run_opts *o, const char *text)
 		if (ev.kind == ENGINE_TOKEN) {
 			size_t len = ev.piece ? strlen(ev.piece) : 0;
 
+			run_answer_add(&ans[i], &ev);
 			if (i == next)
 				fwrite(ev.piece, 1, len, stdout);
 			else if ((grown = realloc(held[i], nheld[i] + len +
@@ -482,12 +559,16 @@ run_each(struct model **v, int n, const struct run_opts *o, const char *text)
 		fflush(stdout);
 	}
 	engine_free(e);
+	if (!failed)
+		run_table(v, n, ans, st, cpu, ids, n_ids, o->gen.pool);
 	if (o->verbose)
 		for (int i = 0; i < n; i++)
 			run_stats(v[i]->master ? v[i]->name : "f32", &st[i],
 			    cpu[i]);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		free(held[i]);
+		free(ans[i].ids);
+	}
 	free(buf);
 	free(ids);
 	return (failed ? cli_exit_code(failed) : 0);

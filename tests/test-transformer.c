@@ -17,44 +17,8 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "testutil.h"
 #include "transformer.h"
-
-/* dim 4, 1 layer, 2 query heads sharing 1 kv head of size 2, hidden 4,
- * vocab 3; every weight zero unless a test sets it */
-struct tiny {
-	struct model		m;
-	struct layer_weights	lw;
-	float			embd[3 * 4], out[3 * 4], ones[4];
-	float			wq[4 * 4], wk[2 * 4], wv[2 * 4], wo[4 * 4];
-	float			gate[4 * 4], up[4 * 4], down[4 * 4];
-};
-
-static void
-tiny_init(struct tiny *t)
-{
-	memset(t, 0, sizeof *t);
-	t->m.cfg = (struct model_config){ .arch = "llama", .dim = 4,
-	    .hidden_dim = 4, .n_layers = 1, .n_heads = 2, .n_kv_heads = 1,
-	    .head_size = 2, .n_vocab = 3, .n_ctx_train = 16, .rope_dim = 2,
-	    .rope_theta = 10000.0f, .norm_eps = 1e-5f };
-	for (int i = 0; i < 4; i++) {
-		t->ones[i] = 1.0f;
-		t->embd[4 + i] = (float)(i + 1);	/* token 1: 1 2 3 4 */
-	}
-	model_mat_f32(&t->m.token_embd, t->embd, 3, 4);
-	model_mat_f32(&t->m.output, t->out, 3, 4);
-	t->m.output_norm = t->ones;
-	t->lw.attn_norm = t->ones;
-	t->lw.ffn_norm = t->ones;
-	model_mat_f32(&t->lw.wq, t->wq, 4, 4);
-	model_mat_f32(&t->lw.wk, t->wk, 2, 4);
-	model_mat_f32(&t->lw.wv, t->wv, 2, 4);
-	model_mat_f32(&t->lw.wo, t->wo, 4, 4);
-	model_mat_f32(&t->lw.w_gate, t->gate, 4, 4);
-	model_mat_f32(&t->lw.w_up, t->up, 4, 4);
-	model_mat_f32(&t->lw.w_down, t->down, 4, 4);
-	t->m.layers = &t->lw;
-}
 
 /* All blocks zero: logits = output . rmsnorm(e), e = (1 2 3 4),
  * rms = sqrt(30 / 4) = 2.738613, so logits for rows picking x0, x3 and
@@ -62,11 +26,11 @@ tiny_init(struct tiny *t)
 static void
 test_zero_blocks(void **state)
 {
-	struct tiny		 t;
+	struct tu_tiny		 t;
 	struct transformer	 tr;
 	const float		*logits;
 
-	tiny_init(&t);
+	tu_tiny_init(&t);
 	t.out[0] = 1;			/* row 0 = x0 */
 	t.out[4 + 3] = 1;		/* row 1 = x3 */
 	for (int i = 0; i < 4; i++)
@@ -88,11 +52,11 @@ test_zero_blocks(void **state)
 static void
 test_attention_and_ffn(void **state)
 {
-	struct tiny		 t;
+	struct tu_tiny		 t;
 	struct transformer	 tr;
 	const float		*logits;
 
-	tiny_init(&t);
+	tu_tiny_init(&t);
 	for (int i = 0; i < 16; i++)
 		t.wq[i] = (float)(i % 5) - 2.0f;	/* irrelevant at pos 0 */
 	t.wk[1] = 3.0f;
@@ -120,11 +84,11 @@ test_attention_and_ffn(void **state)
 static void
 test_rope_relative(void **state)
 {
-	struct tiny		 t;
+	struct tu_tiny		 t;
 	struct transformer	 tr;
 	float			 s[8][8];
 
-	tiny_init(&t);
+	tu_tiny_init(&t);
 	for (int i = 0; i < 16; i++)
 		t.wq[i] = (float)((i * 7) % 5) - 2.0f;
 	for (int i = 0; i < 8; i++)
@@ -147,7 +111,7 @@ test_rope_relative(void **state)
 /* Scores (log-ratios against position 0) of the query at position p in a
  * run of token 1 from position 0, on the tiny model with fixed Q/K. */
 static void
-rope_scores(struct tiny *t, int p, float *s)
+rope_scores(struct tu_tiny *t, int p, float *s)
 {
 	struct transformer	tr;
 
@@ -168,10 +132,10 @@ rope_scores(struct tiny *t, int p, float *s)
 static void
 test_rope_freq_factors(void **state)
 {
-	struct tiny	t;
+	struct tu_tiny	t;
 	float		plain[8], scaled[8], two = 2.0f;
 
-	tiny_init(&t);
+	tu_tiny_init(&t);
 	rope_scores(&t, 2, plain);
 	t.m.rope_freqs = &two;
 	rope_scores(&t, 4, scaled);
@@ -182,11 +146,11 @@ test_rope_freq_factors(void **state)
 static void
 test_bad_context(void **state)
 {
-	struct tiny		t;
+	struct tu_tiny		t;
 	struct transformer	tr;
 	struct qerr		err;
 
-	tiny_init(&t);
+	tu_tiny_init(&t);
 	assert_int_equal(transformer_init(&tr, &t.m, 0, &err), Q_EUSAGE);
 	assert_int_equal(transformer_init(&tr, &t.m, 17, &err), Q_EUSAGE);
 	assert_non_null(strstr(err.msg, "1..16"));

@@ -236,3 +236,30 @@ tu_ids_differ(const int32_t *ids, size_t n, const char *want)
 	}
 	return (NULL);
 }
+
+void
+tu_tiny_init(struct tu_tiny *t)
+{
+	memset(t, 0, sizeof *t);
+	t->m.cfg = (struct model_config){ .arch = "llama", .dim = 4,
+	    .hidden_dim = 4, .n_layers = 1, .n_heads = 2, .n_kv_heads = 1,
+	    .head_size = 2, .n_vocab = 3, .n_ctx_train = 16, .rope_dim = 2,
+	    .rope_theta = 10000.0f, .norm_eps = 1e-5f };
+	for (int i = 0; i < 4; i++) {
+		t->ones[i] = 1.0f;
+		t->embd[4 + i] = (float)(i + 1);	/* token 1: 1 2 3 4 */
+	}
+	model_mat_f32(&t->m.token_embd, t->embd, 3, 4);
+	model_mat_f32(&t->m.output, t->out, 3, 4);
+	t->m.output_norm = t->ones;
+	t->lw.attn_norm = t->ones;
+	t->lw.ffn_norm = t->ones;
+	model_mat_f32(&t->lw.wq, t->wq, 4, 4);
+	model_mat_f32(&t->lw.wk, t->wk, 2, 4);
+	model_mat_f32(&t->lw.wv, t->wv, 2, 4);
+	model_mat_f32(&t->lw.wo, t->wo, 4, 4);
+	model_mat_f32(&t->lw.w_gate, t->gate, 4, 4);
+	model_mat_f32(&t->lw.w_up, t->up, 4, 4);
+	model_mat_f32(&t->lw.w_down, t->down, 4, 4);
+	t->m.layers = &t->lw;
+}

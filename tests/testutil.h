@@ -7,6 +7,8 @@
 #define QCMP_TESTUTIL_H
 
 #include <stddef.h>
+
+#include "model.h"
 #include <stdint.h>
 
 struct vocab;
@@ -47,5 +49,17 @@ char	*tu_pieces(const struct vocab *v, const int32_t *ids, size_t n,
 /* NULL when ids[0..n) are the space-separated decimal ids in want, else a
  * (static) message saying where they first differ. */
 const char *tu_ids_differ(const int32_t *ids, size_t n, const char *want);
+
+/* A hand-checkable model: dim 4, 1 layer, 2 query heads sharing 1 kv
+ * head of size 2, hidden 4, vocab 3, context 16; every weight zero but
+ * the norms (1) and token 1's embedding (1 2 3 4) until a test sets them. */
+struct tu_tiny {
+	struct model		m;
+	struct layer_weights	lw;
+	float			embd[3 * 4], out[3 * 4], ones[4];
+	float			wq[4 * 4], wk[2 * 4], wv[2 * 4], wo[4 * 4];
+	float			gate[4 * 4], up[4 * 4], down[4 * 4];
+};
+void	tu_tiny_init(struct tu_tiny *t);
 
 #endif
