@@ -7,7 +7,6 @@
 
 #include <cblas.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +17,7 @@
 
 #include "chat.h"
 #include "cli.h"
-#include "divergence.h"
+#include "compare.h"
 #include "engine.h"
 #include "generate.h"
 #include "model.h"
@@ -63,6 +62,9 @@ const struct cmd_entry cmd_run_entry = {
 "                          confidence and divergence from the first\n"
 "      --isolated          run the variants one after another instead, on\n"
 "                          all threads, for clean timings\n"
+"      --json              print JSON Lines instead: one object per finished\n"
+"                          answer with its text and figures\n"
+"      --json-tokens       with --json, also one object per generated token\n"
 "  -v, --verbose           print prompt and decode tokens/s on stderr\n"
 "  With the raw template the prompt is echoed before the answer, as a text\n"
 "  continuation; with a chat template only the answer is printed.\n"
@@ -72,12 +74,13 @@ const struct cmd_entry cmd_run_entry = {
 	.exec = cmd_run_exec,
 };
 
-#define RUN_MAX_VARIANTS	8
+#define RUN_MAX_VARIANTS	ENGINE_MAX_VARIANTS
 
 struct run_opts {
 	const char		*model, *tokenizer, *prompt, *file, *system;
 	const char		*variants;	/* NULL: the model as loaded */
 	int			 isolated;	/* variants one after another */
+	int			 json, json_tokens;
 	int			 tmpl;		/* -1: from the model */
 	int			 verbose;
 	int			 threads;
@@ -248,7 +251,7 @@ static int
 run_parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_TEMP = 256, O_TOPK, O_TOPP, O_SYSTEM, O_TMPL, O_VARIANTS,
-	    O_ISOLATED };
+	    O_ISOLATED, O_JSON, O_JSON_TOKENS };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "tokenizer", required_argument, NULL, 'z' },
@@ -265,6 +268,8 @@ run_parse(int argc, char **argv, struct run_opts *o)
 		{ "chat-template", required_argument, NULL, O_TMPL },
 		{ "variants", required_argument, NULL, O_VARIANTS },
 		{ "isolated", no_argument, NULL, O_ISOLATED },
+		{ "json", no_argument, NULL, O_JSON },
+		{ "json-tokens", no_argument, NULL, O_JSON_TOKENS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -330,6 +335,8 @@ run_parse(int argc, char **argv, struct run_opts *o)
 			break;
 		case O_VARIANTS: o->variants = optarg; break;
 		case O_ISOLATED: o->isolated = 1; break;
+		case O_JSON: o->json = 1; break;
+		case O_JSON_TOKENS: o->json = o->json_tokens = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'h':
 			cli_usage(&cmd_run_entry, 1);
@@ -393,185 +400,31 @@ run_variants(struct model *m, const char *list, struct model **v)
 	return (n);
 }
 
-/* What one variant's answer was made of, for the table under it. */
-struct run_answer {
-	int32_t		*ids;
-	int		 n, cap;
-	double		 ttft_ms;	/* start to the first token */
-	double		 sum_lp, min_p, sum_ent;
-};
-
-static void
-run_answer_add(struct run_answer *a, const struct engine_event *ev)
-{
-	int32_t	*grown;
-	double	 p = exp(ev->tok.info.logprob);
-
-	if (a->n == 0) {
-		a->ttft_ms = ev->t_ms;
-		a->min_p = p;
-	}
-	if (a->n == a->cap) {
-		a->cap = a->cap ? 2 * a->cap : 64;
-		if ((grown = realloc(a->ids, a->cap * sizeof *grown)) == NULL)
-			return;
-		a->ids = grown;
-	}
-	a->ids[a->n++] = ev->tok.info.id;
-	a->sum_lp += ev->tok.info.logprob;
-	a->sum_ent += ev->tok.info.entropy;
-	if (p < a->min_p)
-		a->min_p = p;
-}
-
-/* The table under the answers: size, speed, confidence, and how far each
- * variant departs from the first one (the reference). */
-static void
-run_table(struct model **v, int n, const struct run_answer *ans,
-    const struct gen_stats *st, const double *cpu, const int32_t *ids,
-    size_t n_ids, struct kpool *pool)
-{
-	printf("\n%-6s %7s %7s %6s %8s %8s %8s %8s %6s %7s %6s %8s %6s\n",
-	    "", "bits/w", "MB", "tokens", "ttft ms", "tok/s", "cpu ms",
-	    "mean lp", "min p", "entropy", "1st div", "KLD", "top-1");
-	for (int i = 0; i < n; i++) {
-		const struct run_answer	*a = &ans[i];
-		struct div_stats	 ds;
-		struct qerr		 err;
-		int			 first;
-		char			 fd[16] = "-", kl[16] = "-", t1[16] = "-";
-
-		if (i > 0) {
-			first = div_first(ans[0].ids, ans[0].n, a->ids, a->n);
-			if (first >= 0)
-				snprintf(fd, sizeof fd, "%d", first);
-			else
-				snprintf(fd, sizeof fd, "none");
-			if (div_score(v[0], v[i], ids, n_ids, ans[0].ids,
-			    ans[0].n, pool, &ds, &err) == Q_OK && ds.n > 0) {
-				snprintf(kl, sizeof kl, "%.5f", ds.kld);
-				snprintf(t1, sizeof t1, "%.3f", ds.top1);
-			}
-		}
-		printf("%-6s %7.4g %7.2f %6d %8.1f %8.1f %8.1f %8.3f %6.3f "
-		    "%7.3f %6s %8s %6s\n", v[i]->master ? v[i]->name : "f32",
-		    v[i]->master ? kern_get(v[i]->layers[0].wq.fmt)->
-		    bits_per_weight : 32.0, v[i]->master ? variant_bytes(v[i]) /
-		    1e6 : v[i]->file_size / 1e6, a->n, a->ttft_ms,
-		    st[i].gen_ms > 0 ? st[i].n_gen * 1e3 / st[i].gen_ms : 0.0,
-		    cpu[i], a->n ? a->sum_lp / a->n : 0.0, a->n ? a->min_p : 0.0,
-		    a->n ? a->sum_ent / a->n : 0.0, fd, kl, t1);
-	}
-}
-
-/* The header a variant's answer prints under. */
-static void
-run_header(const struct model *v, int first)
-{
-	printf("%s== %s: %.5g bits/weight, %.2f MB ==\n", first ? "" : "\n",
-	    v->master ? v->name : "f32", v->master ?
-	    kern_get(v->layers[0].wq.fmt)->bits_per_weight : 32.0,
-	    v->master ? variant_bytes(v) / 1e6 : v->file_size / 1e6);
-}
-
-/* Answers one prompt with every model in v at once through the engine,
- * printing the answers one after another in list order: the first
- * unfinished one streams live, later ones are held until their turn. */
+/* Answers one prompt with every model in v: one model prints as it
+ * streams; several (or --json) go through the comparison view. */
 static int
 run_each(struct model **v, int n, const struct run_opts *o, const char *text)
 {
-	struct engine		*e;
-	struct engine_event	 ev;
+	struct compare_opts	 co = { o->isolated, o->json, o->json_tokens,
+				    0 };
 	struct qerr		 err;
-	struct gen_stats	 st[ENGINE_MAX_VARIANTS];
-	double			 cpu[ENGINE_MAX_VARIANTS];
-	struct run_answer	 ans[ENGINE_MAX_VARIANTS];
-	char			*held[ENGINE_MAX_VARIANTS] = { NULL };
-	size_t			 nheld[ENGINE_MAX_VARIANTS] = { 0 };
-	int			 done[ENGINE_MAX_VARIANTS] = { 0 };
 	enum chat_tmpl		 t;
-	struct detok		 dt;
 	int32_t			*ids;
 	size_t			 n_ids;
-	char			*buf;
-	int			 rc, next = 0, failed = 0;
+	int			 rc;
 
-	if (n == 1)
+	if (n == 1 && !o->json)
 		return (run_prompt(v[0], o, text));
 	if ((rc = run_encode(v[0], o, text, &t, &ids, &n_ids)) != 0)
 		return (rc);
-	memset(ans, 0, sizeof ans);
-	if ((buf = malloc(RUN_PIECE_MAX)) == NULL ||
-	    engine_new(v, n, o->isolated, &e, &err) != Q_OK ||
-	    engine_start(e, ids, n_ids, &o->gen, &err) != Q_OK) {
-		cli_error("%s", buf ? err.msg : "out of memory");
-		free(buf);
-		free(ids);
-		return (CLI_EXIT_FAIL);
-	}
-	run_header(v[0], 1);
-	detok_init(&dt, v[0]->vocab);
-	run_echo(&dt, t, ids, n_ids, buf);
-	while (engine_next(e, &ev, -1) == 1) {
-		int	 i = ev.variant;
-		char	*grown;
-
-		if (ev.kind == ENGINE_TOKEN) {
-			size_t len = ev.piece ? strlen(ev.piece) : 0;
-
-			run_answer_add(&ans[i], &ev);
-			if (i == next)
-				fwrite(ev.piece, 1, len, stdout);
-			else if ((grown = realloc(held[i], nheld[i] + len +
-			    1)) != NULL) {
-				held[i] = grown;
-				memcpy(held[i] + nheld[i], ev.piece, len);
-				nheld[i] += len;
-			}
-			free(ev.piece);
-			fflush(stdout);
-			continue;
-		}
-		done[i] = 1;
-		st[i] = ev.stats;
-		cpu[i] = ev.cpu_total_ms;
-		if (ev.rc != Q_OK) {
-			cli_error("%s: %s", v[i]->master ? v[i]->name : "f32",
-			    ev.err);
-			failed = ev.rc;
-		}
-		/* finish the streaming answer, then catch up the next ones */
-		while (next < n && done[next]) {
-			fputc('\n', stdout);
-			if (++next < n) {
-				run_header(v[next], 0);
-				detok_init(&dt, v[next]->vocab);
-				run_echo(&dt, t, ids, n_ids, buf);
-				fwrite(held[next], 1, nheld[next], stdout);
-			}
-		}
-		if (next < n && !done[next]) {
-			/* what it said so far is out; stream the rest */
-			free(held[next]);
-			held[next] = NULL;
-			nheld[next] = 0;
-		}
-		fflush(stdout);
-	}
-	engine_free(e);
-	if (!failed)
-		run_table(v, n, ans, st, cpu, ids, n_ids, o->gen.pool);
-	if (o->verbose)
-		for (int i = 0; i < n; i++)
-			run_stats(v[i]->master ? v[i]->name : "f32", &st[i],
-			    cpu[i]);
-	for (int i = 0; i < n; i++) {
-		free(held[i]);
-		free(ans[i].ids);
-	}
-	free(buf);
+	co.echo = t == CHAT_RAW;
+	rc = compare_run(v, n, ids, n_ids, &o->gen, &co, &err);
 	free(ids);
-	return (failed ? cli_exit_code(failed) : 0);
+	if (rc != Q_OK && rc != Q_EFORMAT) {
+		cli_error("%s", err.msg);
+		return (cli_exit_code(rc));
+	}
+	return (rc == Q_OK ? 0 : CLI_EXIT_FAIL);
 }
 
 static int

@@ -118,8 +118,14 @@ engine_run_one(struct engine_slot *s)
 	struct qerr		 err;
 	double			 cpu0 = engine_clock(CLOCK_THREAD_CPUTIME_ID);
 
+	char			 scratch[VOCAB_MAX_TOKEN_BYTES + 64];
+
 	memset(&ev, 0, sizeof ev);
+	/* the answer continues the prompt's text: decode the prompt first so
+	 * spacing and split UTF-8 sequences come out as in one stream */
 	detok_init(&s->dt, s->m->vocab);
+	for (size_t i = 0; i < e->n_prompt; i++)
+		detok_push(&s->dt, e->prompt[i], scratch, sizeof scratch);
 	s->cpu_last = cpu0;
 	ev.kind = ENGINE_DONE;
 	ev.variant = s->idx;

@@ -44,6 +44,31 @@ if [ -r "$M260" ]; then
 	done
 fi
 
+# JSON Lines: one valid object per answer with the documented fields; the
+# reference has no divergence, an identical answer diverges nowhere
+"$QCMP" run -m "$MODELS/order-qa-1M.gguf" -p "Q: next 45? A:" --temp 0 \
+    --variants f32,q8_0,t2m --json-tokens > "$TMP/json" 2> "$TMP/err" || fail "--json: $(cat "$TMP/err")"
+python3 - "$TMP/json" <<'PY' && ok "JSON Lines" || fail "JSON Lines: $(head -c 600 "$TMP/json")"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1], encoding='utf-8')]
+ans = [r for r in rows if r['event'] == 'answer']
+tok = [r for r in rows if r['event'] == 'token']
+assert [a['variant'] for a in ans] == ['f32', 'q8_0', 't2m'], ans
+keys = {'variant', 'bits_per_weight', 'text', 'n_tokens', 'ttft_ms', 'decode_tps',
+        'cpu_ms', 'mean_logprob', 'min_prob', 'mean_entropy', 'first_divergence',
+        'kld', 'top1_agree'}
+for a in ans:
+    assert keys <= set(a), keys - set(a)
+    assert a['n_tokens'] == sum(1 for t in tok if t['variant'] == a['variant'])
+    assert a['text'] == ''.join(t['piece'] for t in tok if t['variant'] == a['variant'])
+f32, q8, t2 = ans
+assert f32['kld'] is None and f32['first_divergence'] is None
+assert f32['text'].strip() == '46', f32['text']
+assert q8['text'] == f32['text'] and q8['first_divergence'] == -1, q8
+assert 0 <= q8['kld'] < t2['kld'], (q8['kld'], t2['kld'])
+assert all(len(t['top']) == 5 and t['top'][0]['p'] >= t['top'][1]['p'] for t in tok)
+PY
+
 "$QCMP" run -m "$MODELS/order-qa-1M.gguf" -p x --variants q8_0,q3 > /dev/null 2> "$TMP/err"
 [ $? -eq 2 ] && grep -q "unknown format 'q3'" "$TMP/err" && ok "unknown variant refused" ||
     fail "unknown variant: $(cat "$TMP/err")"

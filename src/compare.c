@@ -1,0 +1,262 @@
+/*
+ * compare.c: prints what the engine reports for several variants.  Text
+ * mode keeps the answers readable on any stream: the first unfinished
+ * answer streams, later ones are held and printed when their turn comes;
+ * the figures come from struct answer and the divergence module.
+ */
+#include "config.h"
+
+#include "compare.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answer.h"
+#include "divergence.h"
+#include "engine.h"
+#include "json.h"
+#include "kern.h"
+#include "tokenizer.h"
+#include "variant.h"
+
+const char *
+compare_name(const struct model *v)
+{
+	return (v->master ? v->name : "f32");
+}
+
+static double
+compare_bpw(const struct model *v)
+{
+	return (v->master ? kern_get(v->layers[0].wq.fmt)->bits_per_weight :
+	    32.0);
+}
+
+static double
+compare_mb(const struct model *v)
+{
+	return ((v->master ? (double)variant_bytes(v) : (double)v->file_size) /
+	    1e6);
+}
+
+static void
+compare_header(const struct model *v, int first)
+{
+	printf("%s== %s: %.5g bits/weight, %.2f MB ==\n", first ? "" : "\n",
+	    compare_name(v), compare_bpw(v), compare_mb(v));
+}
+
+static void
+compare_echo(const struct model *v, const int32_t *ids, size_t n_ids)
+{
+	struct detok	dt;
+	char		buf[VOCAB_MAX_TOKEN_BYTES + 64];
+
+	detok_init(&dt, v->vocab);
+	for (size_t i = 0; i < n_ids; i++)
+		fwrite(buf, 1, detok_push(&dt, ids[i], buf, sizeof buf),
+		    stdout);
+}
+
+static void
+compare_json_token(const struct model *v, const struct engine_event *ev)
+{
+	const struct sample_info	*s = &ev->tok.info;
+
+	printf("{\"event\":\"token\",\"variant\":");
+	json_str(stdout, compare_name(v), strlen(compare_name(v)));
+	printf(",\"index\":%d,\"id\":%d,\"piece\":", ev->tok.index, s->id);
+	json_str(stdout, ev->piece ? ev->piece : "",
+	    ev->piece ? strlen(ev->piece) : 0);
+	printf(",\"logprob\":");
+	json_num(stdout, s->logprob);
+	printf(",\"entropy\":");
+	json_num(stdout, s->entropy);
+	printf(",\"top\":[");
+	for (int k = 0; k < SAMPLER_TOPN; k++) {
+		printf("%s{\"id\":%d,\"p\":", k ? "," : "", s->top_id[k]);
+		json_num(stdout, s->top_p[k]);
+		printf("}");
+	}
+	printf("],\"t_ms\":");
+	json_num(stdout, ev->t_ms);
+	printf(",\"cpu_ms\":");
+	json_num(stdout, ev->cpu_ms);
+	printf("}\n");
+}
+
+/* Divergence of answer i from answer 0 (the reference). */
+static void
+compare_div(struct model **v, int i, const struct answer *ans,
+    const int32_t *ids, size_t n_ids, struct div_stats *ds)
+{
+	struct qerr	err;
+	int		first = div_first(ans[0].ids, ans[0].n, ans[i].ids,
+			    ans[i].n);
+
+	memset(ds, 0, sizeof *ds);
+	if (div_score(v[0], v[i], ids, n_ids, ans[0].ids, ans[0].n, NULL, ds,
+	    &err) != Q_OK)
+		ds->n = 0;
+	ds->first = first;
+}
+
+static void
+compare_json_answer(const struct model *v, const struct answer *a,
+    const struct div_stats *ds, int is_ref)
+{
+	struct answer_summary	s;
+
+	answer_summarise(a, &s);
+	printf("{\"event\":\"answer\",\"variant\":");
+	json_str(stdout, compare_name(v), strlen(compare_name(v)));
+	printf(",\"bits_per_weight\":");
+	json_num(stdout, compare_bpw(v));
+	printf(",\"weight_mb\":");
+	json_num(stdout, compare_mb(v));
+	printf(",\"text\":");
+	json_str(stdout, a->text ? a->text : "", a->len);
+	printf(",\"n_tokens\":%d,\"n_prompt\":%d,\"finish\":\"%s\"", a->n,
+	    a->stats.n_prompt, generate_finish_name(a->stats.finish));
+	printf(",\"ttft_ms\":");
+	json_num(stdout, a->ttft_ms);
+	printf(",\"prompt_tps\":");
+	json_num(stdout, s.prompt_tps);
+	printf(",\"decode_tps\":");
+	json_num(stdout, s.decode_tps);
+	printf(",\"cpu_ms\":");
+	json_num(stdout, a->cpu_ms);
+	printf(",\"mean_logprob\":");
+	json_num(stdout, s.mean_logprob);
+	printf(",\"min_prob\":");
+	json_num(stdout, s.min_prob);
+	printf(",\"mean_entropy\":");
+	json_num(stdout, s.mean_entropy);
+	printf(",\"seq_prob\":");
+	json_num(stdout, s.seq_prob);
+	if (is_ref)
+		printf(",\"first_divergence\":null,\"kld\":null,"
+		    "\"top1_agree\":null");
+	else {
+		printf(",\"first_divergence\":%d,\"kld\":", ds->first);
+		if (ds->n > 0)
+			json_num(stdout, ds->kld);
+		else
+			printf("null");
+		printf(",\"top1_agree\":");
+		if (ds->n > 0)
+			json_num(stdout, ds->top1);
+		else
+			printf("null");
+	}
+	printf("}\n");
+}
+
+static void
+compare_table(struct model **v, int n, const struct answer *ans,
+    const int32_t *ids, size_t n_ids)
+{
+	printf("\n%-6s %7s %7s %6s %8s %8s %8s %8s %6s %7s %7s %8s %6s\n",
+	    "", "bits/w", "MB", "tokens", "ttft ms", "tok/s", "cpu ms",
+	    "mean lp", "min p", "entropy", "1st div", "KLD", "top-1");
+	for (int i = 0; i < n; i++) {
+		struct answer_summary	s;
+		struct div_stats	ds;
+		char			fd[16] = "-", kl[16] = "-", t1[16] = "-";
+
+		answer_summarise(&ans[i], &s);
+		if (i > 0) {
+			compare_div(v, i, ans, ids, n_ids, &ds);
+			if (ds.first >= 0)
+				snprintf(fd, sizeof fd, "%d", ds.first);
+			else
+				snprintf(fd, sizeof fd, "none");
+			if (ds.n > 0) {
+				snprintf(kl, sizeof kl, "%.5f", ds.kld);
+				snprintf(t1, sizeof t1, "%.3f", ds.top1);
+			}
+		}
+		printf("%-6s %7.4g %7.2f %6d %8.1f %8.1f %8.1f %8.3f %6.3f "
+		    "%7.3f %7s %8s %6s\n", compare_name(v[i]),
+		    compare_bpw(v[i]), compare_mb(v[i]), ans[i].n,
+		    ans[i].ttft_ms, s.decode_tps, ans[i].cpu_ms,
+		    s.mean_logprob, s.min_prob, s.mean_entropy, fd, kl, t1);
+	}
+}
+
+int
+compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
+    const struct gen_params *p, const struct compare_opts *o,
+    struct qerr *err)
+{
+	struct answer		 ans[ENGINE_MAX_VARIANTS];
+	size_t			 shown[ENGINE_MAX_VARIANTS] = { 0 };
+	struct engine		*e;
+	struct engine_event	 ev;
+	int			 rc, next = 0, failed = Q_OK;
+
+	if ((rc = engine_new(v, n, o->isolated, &e, err)) != Q_OK)
+		return (rc);
+	if ((rc = engine_start(e, ids, n_ids, p, err)) != Q_OK) {
+		engine_free(e);
+		return (rc);
+	}
+	for (int i = 0; i < n; i++)
+		answer_init(&ans[i]);
+	if (!o->json) {
+		compare_header(v[0], 1);
+		if (o->echo)
+			compare_echo(v[0], ids, n_ids);
+	}
+	while (engine_next(e, &ev, -1) == 1) {
+		int i = ev.variant;
+
+		answer_add(&ans[i], &ev);
+		if (ev.kind == ENGINE_TOKEN) {
+			if (o->json && o->json_tokens)
+				compare_json_token(v[i], &ev);
+			free(ev.piece);
+		} else if (ev.rc != Q_OK) {
+			fprintf(stderr, "qcmp: %s: %s\n", compare_name(v[i]),
+			    ev.err);
+			failed = ev.rc;
+		}
+		if (o->json)
+			continue;
+		/* stream the current answer; finished ones hand over */
+		for (;;) {
+			if (ans[next].len > shown[next])
+				fwrite(ans[next].text + shown[next], 1,
+				    ans[next].len - shown[next], stdout);
+			shown[next] = ans[next].len;
+			if (!ans[next].done)
+				break;
+			fputc('\n', stdout);
+			if (++next == n)
+				break;
+			compare_header(v[next], 0);
+			if (o->echo)
+				compare_echo(v[next], ids, n_ids);
+		}
+		fflush(stdout);
+	}
+	engine_free(e);
+	if (failed == Q_OK && o->json) {
+		for (int i = 0; i < n; i++) {
+			struct div_stats ds;
+
+			memset(&ds, 0, sizeof ds);
+			if (i > 0)
+				compare_div(v, i, ans, ids, n_ids, &ds);
+			compare_json_answer(v[i], &ans[i], &ds, i == 0);
+		}
+	} else if (failed == Q_OK)
+		compare_table(v, n, ans, ids, n_ids);
+	fflush(stdout);
+	for (int i = 0; i < n; i++)
+		answer_free(&ans[i]);
+	if (failed != Q_OK)
+		return (qerr_set(err, failed, "a variant failed"));
+	return (Q_OK);
+}

@@ -1,0 +1,32 @@
+/*
+ * compare.h: the command-line view of several variants answering one
+ * prompt: the answers one after another in list order (the first
+ * unfinished one streaming live), a table of size, speed, confidence and
+ * divergence from the first variant, or JSON Lines.
+ */
+#ifndef QCMP_COMPARE_H
+#define QCMP_COMPARE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "generate.h"
+#include "model.h"
+#include "qerr.h"
+
+struct compare_opts {
+	int	 isolated;	/* variants one after another */
+	int	 json;		/* JSON Lines instead of text */
+	int	 json_tokens;	/* and one object per token */
+	int	 echo;		/* print the prompt before each answer */
+};
+
+/* Runs v[0..n) on prompt (ids, BOS included) and prints; returns Q_OK or
+ * the first failure (already printed). */
+int	compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
+	    const struct gen_params *p, const struct compare_opts *o,
+	    struct qerr *err);
+/* A variant's display name: its format, or "f32" for an f32 master. */
+const char *compare_name(const struct model *v);
+
+#endif
