@@ -55,8 +55,10 @@ const struct cmd_entry cmd_run_entry = {
 "                          recognised from the model, else raw)\n"
 "      --variants LIST     answer with each listed precision, e.g.\n"
 "                          f32,q8_0,q4_0,t2m (formats: f32 f16 bf16 q8_0 q4_0\n"
-"                          tq1_0 tq2_0 t2 t2m; ternary variants keep the\n"
-"                          embedding and output matrices in q8_0); they run\n"
+"                          tq1_0 tq2_0 t2 t2m; ref: the file's own 16-bit\n"
+"                          type if all its matrices have it, else f32;\n"
+"                          default: ref,q8_0,q4_0,t2m; ternary variants keep\n"
+"                          the embedding and output matrices in q8_0); they run\n"
 "                          at the same time, one thread each, and print in\n"
 "                          list order, then a table of size, speed,\n"
 "                          confidence and divergence from the first\n"
@@ -365,13 +367,14 @@ run_variants(struct model *m, const char *list, struct model **v)
 	char		*copy, *tok, *save;
 	int		 n = 0, fmt;
 
-	if ((copy = strdup(list)) == NULL)
+	if ((copy = variant_expand(m, list)) == NULL)
 		return (-1);
 	for (tok = strtok_r(copy, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
 		if ((fmt = kern_find(tok)) < 0) {
 			cli_error("--variants: unknown format '%s' (one of: "
-			    "f32 f16 bf16 q8_0 q4_0 tq1_0 tq2_0 t2 t2m)", tok);
+			    "f32 f16 bf16 q8_0 q4_0 tq1_0 tq2_0 t2 t2m, ref, "
+			    "default)", tok);
 			break;
 		}
 		if (n == RUN_MAX_VARIANTS) {

@@ -8,6 +8,8 @@
 
 #include "variant.h"
 
+#include "gguf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,52 @@ variant_embed_fmt(enum kfmt fmt)
 	default:
 		return (fmt);
 	}
+}
+
+enum kfmt
+variant_ref_fmt(const struct model *m)
+{
+	int	n16 = 0, nbf = 0, n2d = 0;
+
+	for (int i = 0; i < m->n_tensors; i++) {
+		if (m->tensors[i].n_dims != 2)
+			continue;
+		n2d++;
+		n16 += m->tensors[i].ggml_type == GGUF_TT_F16;
+		nbf += m->tensors[i].ggml_type == GGUF_TT_BF16;
+	}
+	if (n2d > 0 && n16 == n2d)
+		return (KFMT_F16);
+	if (n2d > 0 && nbf == n2d)
+		return (KFMT_BF16);
+	return (KFMT_F32);
+}
+
+char *
+variant_expand(const struct model *m, const char *list)
+{
+	const char	*ref = kern_get(variant_ref_fmt(m))->name;
+	char		*out, *copy, *tok, *save;
+	size_t		 cap = strlen(list) * 8 + 64, len = 0;
+
+	if ((out = malloc(cap)) == NULL || (copy = strdup(list)) == NULL) {
+		free(out);
+		return (NULL);
+	}
+	out[0] = '\0';
+	for (tok = strtok_r(copy, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		const char *w = strcmp(tok, "ref") == 0 ? ref : tok;
+
+		if (strcmp(tok, "default") == 0)
+			len += snprintf(out + len, cap - len, "%s%s,q8_0,q4_0,t2m",
+			    len ? "," : "", ref);
+		else
+			len += snprintf(out + len, cap - len, "%s%s",
+			    len ? "," : "", w);
+	}
+	free(copy);
+	return (out);
 }
 
 /* dst = src re-encoded as fmt, its rows padded to whole blocks. */

@@ -16,6 +16,12 @@
  * ternary variants keep them in q8_0 (as BitNet keeps them in high
  * precision), every other format uses fmt itself. */
 enum kfmt variant_embed_fmt(enum kfmt fmt);
+/* The reference precision of a model: its file's own 16-bit type when all
+ * its matrices are F16 (or all BF16), else f32. */
+enum kfmt variant_ref_fmt(const struct model *m);
+/* Expands a --variants list: "ref" is variant_ref_fmt's name and
+ * "default" is ref,q8_0,q4_0,t2m; malloc'ed. */
+char	*variant_expand(const struct model *m, const char *list);
 /* Builds master's variant in fmt: rows that fit no whole block are padded
  * with zeros; norms stay f32.  *out is freed with model_free, before the
  * master. */

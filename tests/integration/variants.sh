@@ -44,6 +44,12 @@ if [ -r "$M260" ]; then
 	done
 fi
 
+# default = ref,q8_0,q4_0,t2m, and ref of an all-f32 file is f32
+"$QCMP" run -m "$MODELS/order-qa-1M.gguf" -p "Q: next 45? A:" --temp 0 --variants default \
+    > "$TMP/def" 2>&1 || fail "--variants default: $(cat "$TMP/def")"
+[ "$(grep '^== ' "$TMP/def" | cut -d: -f1 | tr '\n' ' ')" = "== f32 == q8_0 == q4_0 == t2m " ] &&
+    ok "--variants default" || fail "--variants default: $(grep '^== ' "$TMP/def")"
+
 # JSON Lines: one valid object per answer with the documented fields; the
 # reference has no divergence, an identical answer diverges nowhere
 "$QCMP" run -m "$MODELS/order-qa-1M.gguf" -p "Q: next 45? A:" --temp 0 \
