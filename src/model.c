@@ -259,9 +259,21 @@ static int
 model_gguf_mat(struct model *m, const char *name, int rows, int cols,
     int optional, struct mat *w, struct qerr *err)
 {
-	const void	*data;
-	int		 rc;
+	const struct gguf_tensor	*t = gguf_find_tensor(m->gguf, name);
+	const void			*data;
+	int				 rc, fmt;
 
+	/* matrices in a format the kernels run stay in the map as they are;
+	 * only misaligned f32 is copied */
+	if (t != NULL && (fmt = model_fmt_of(t->type)) > KFMT_F32 &&
+	    t->ne[0] == (uint64_t)cols && t->ne[1] == (uint64_t)rows &&
+	    t->ne[2] == 1 && t->ne[3] == 1) {
+		w->fmt = (enum kfmt)fmt;
+		w->rows = rows;
+		w->cols = cols;
+		w->data = t->data;
+		return (Q_OK);
+	}
 	if ((rc = model_gguf_tensor(m, name, cols, rows, optional, &data,
 	    err)) != Q_OK)
 		return (rc);

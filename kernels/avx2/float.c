@@ -69,7 +69,8 @@ float_hsum(__m256 v)
 	return (_mm_cvtss_f32(s));
 }
 
-static inline void
+/* Always inlined: each caller's kind folds away the switches. */
+static inline __attribute__((always_inline)) void
 float_matvec(const void *restrict vw, int64_t cols,
     const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1,
     enum float_kind kind)
@@ -85,6 +86,7 @@ float_matvec(const void *restrict vw, int64_t cols,
 		__m256		 acc0[FLOAT_NR], acc1[FLOAT_NR], xv;
 		float		 out[FLOAT_NR];
 
+#pragma GCC unroll 4
 		for (k = 0; k < FLOAT_NR; k++) {
 			last = r + k < r1 ? r + k : r1 - 1;
 			row[k] = w + (size_t)last * rb;
@@ -93,21 +95,25 @@ float_matvec(const void *restrict vw, int64_t cols,
 		}
 		for (i = 0; i + 16 <= cols; i += 16) {
 			xv = _mm256_loadu_ps(x + i);
+#pragma GCC unroll 4
 			for (k = 0; k < FLOAT_NR; k++)
 				acc0[k] = _mm256_fmadd_ps(float_load8(row[k] +
 				    i * es, kind), xv, acc0[k]);
 			xv = _mm256_loadu_ps(x + i + 8);
+#pragma GCC unroll 4
 			for (k = 0; k < FLOAT_NR; k++)
 				acc1[k] = _mm256_fmadd_ps(float_load8(row[k] +
 				    (i + 8) * es, kind), xv, acc1[k]);
 		}
 		if (i + 8 <= cols) {
 			xv = _mm256_loadu_ps(x + i);
+#pragma GCC unroll 4
 			for (k = 0; k < FLOAT_NR; k++)
 				acc0[k] = _mm256_fmadd_ps(float_load8(row[k] +
 				    i * es, kind), xv, acc0[k]);
 			i += 8;
 		}
+#pragma GCC unroll 4
 		for (k = 0; k < FLOAT_NR; k++) {
 			out[k] = float_hsum(_mm256_add_ps(acc0[k], acc1[k]));
 			for (int64_t j = i; j < cols; j++)

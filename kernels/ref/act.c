@@ -22,8 +22,9 @@ kact_init(struct kact *a, int64_t n)
 	if (cap <= 0)
 		cap = KACT_BLOCK;
 	a->cap = cap;
-	a->q = aligned_alloc(64, (size_t)cap);
-	a->f = aligned_alloc(64, (size_t)cap * sizeof(float));
+	/* C11 wants aligned_alloc sizes in whole multiples of the alignment */
+	a->q = aligned_alloc(64, ((size_t)cap + 63) / 64 * 64);
+	a->f = aligned_alloc(64, ((size_t)cap * sizeof(float) + 63) / 64 * 64);
 	a->d = calloc((size_t)(cap / KACT_BLOCK), sizeof(float));
 	a->sum = calloc((size_t)(cap / KACT_BLOCK), sizeof(int32_t));
 	if (a->q == NULL || a->f == NULL || a->d == NULL || a->sum == NULL) {

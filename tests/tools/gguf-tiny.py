@@ -161,6 +161,10 @@ def build_typed(qtype):
             for i in range(35 * T_DIM):
                 xs[i] *= 0.05
         t = qtype if len(dims) == 2 else 'f32'
+        if name == 'token_embd.weight' and qtype.startswith('tq'):
+            # ternary files keep the embedding in 8 bits, as llama.cpp's
+            # and qcmp's ternary variants do
+            t = 'q8_0'
         data = Q.quantize(t, xs)
         ws[0].add_tensor(name, dims, Q.TYPES[t][0], data)
         ws[1].add_tensor(name, dims, 0,
