@@ -35,7 +35,9 @@ const struct cmd_entry cmd_run_entry = {
 	.name = "run",
 	.usage =
 "  Generate an answer to a prompt and stream it to standard output.\n"
-"  -m, --model FILE        GGUF file or llama2.c checkpoint\n"
+"  -m, --model FILE        GGUF file or llama2.c checkpoint; give -m several\n"
+"                          times to compare files of the same model (e.g. F16,\n"
+"                          Q8_0 and TQ2_0 GGUFs made by other tools) as variants\n"
 "  -z, --tokenizer FILE    tokenizer.bin for a llama2.c checkpoint\n"
 "                          (default: tok<vocab>.bin or tokenizer.bin beside it)\n"
 "  -p, --prompt TEXT       the prompt; else -f, else standard input\n"
@@ -80,6 +82,8 @@ const struct cmd_entry cmd_run_entry = {
 
 struct run_opts {
 	const char		*model, *tokenizer, *prompt, *file, *system;
+	const char		*more[RUN_MAX_VARIANTS];	/* further -m */
+	int			 n_more;
 	const char		*variants;	/* NULL: the model as loaded */
 	int			 isolated;	/* variants one after another */
 	int			 json, json_tokens;
@@ -290,7 +294,17 @@ run_parse(int argc, char **argv, struct run_opts *o)
 	while ((c = getopt_long(argc, argv, "m:z:p:f:n:c:s:t:vh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 'm': o->model = optarg; break;
+		case 'm':
+			if (o->model == NULL)
+				o->model = optarg;
+			else if (o->n_more < RUN_MAX_VARIANTS - 1)
+				o->more[o->n_more++] = optarg;
+			else {
+				cli_error("-m: at most %d models",
+				    RUN_MAX_VARIANTS);
+				return (CLI_EXIT_USAGE);
+			}
+			break;
 		case 'z': o->tokenizer = optarg; break;
 		case 'p': o->prompt = optarg; break;
 		case 'f': o->file = optarg; break;
@@ -349,6 +363,10 @@ run_parse(int argc, char **argv, struct run_opts *o)
 	if (optind < argc) {
 		cli_error("run: unexpected argument '%s'", argv[optind]);
 		return (cli_usage(&cmd_run_entry, 0));
+	}
+	if (o->n_more > 0 && o->variants != NULL) {
+		cli_error("run: give several -m files or --variants, not both");
+		return (CLI_EXIT_USAGE);
 	}
 	if (o->prompt != NULL && o->file != NULL) {
 		cli_error("run: give the prompt with -p or -f, not both");
@@ -430,6 +448,33 @@ run_each(struct model **v, int n, const struct run_opts *o, const char *text)
 	return (rc == Q_OK ? 0 : CLI_EXIT_FAIL);
 }
 
+/* Loads the further -m files as variants of v[0], which they must match
+ * in shape and vocabulary; each is labelled by its file name. */
+static int
+run_files(const struct run_opts *o, struct model **v, int *nv)
+{
+	struct qerr	 err;
+	int		 rc;
+
+	for (int i = 0; i < o->n_more; i++) {
+		if ((rc = cli_load_model(o->more[i], o->tokenizer,
+		    &v[*nv])) != 0)
+			return (rc);
+		(*nv)++;
+		if (model_same_shape(v[0], v[*nv - 1], &err) != Q_OK) {
+			cli_error("%s", err.msg);
+			return (CLI_EXIT_USAGE);
+		}
+	}
+	for (int i = 0; i < *nv; i++) {
+		const char	*b = strrchr(v[i]->path, '/');
+
+		if ((v[i]->label = strdup(b ? b + 1 : v[i]->path)) == NULL)
+			return (CLI_EXIT_FAIL);
+	}
+	return (0);
+}
+
 static int
 cmd_run_exec(int argc, char **argv)
 {
@@ -459,6 +504,13 @@ cmd_run_exec(int argc, char **argv)
 		kpool_free(pool);
 		model_free(m);
 		return (CLI_EXIT_USAGE);
+	}
+	if (o.n_more > 0 && (rc = run_files(&o, v, &nv)) != 0) {
+		for (int i = 1; i < nv; i++)
+			model_free(v[i]);
+		kpool_free(pool);
+		model_free(m);
+		return (rc);
 	}
 	if (o.prompt != NULL)
 		rc = run_each(v, nv, &o, o.prompt);

@@ -23,6 +23,8 @@
 const char *
 compare_name(const struct model *v)
 {
+	if (v->label != NULL)
+		return (v->label);
 	return (v->master ? v->name : "f32");
 }
 
@@ -30,7 +32,7 @@ static double
 compare_bpw(const struct model *v)
 {
 	return (v->master ? kern_get(v->layers[0].wq.fmt)->bits_per_weight :
-	    32.0);
+	    model_matrix_bpw(v));
 }
 
 static double
@@ -157,8 +159,13 @@ static void
 compare_table(struct model **v, int n, const struct answer *ans,
     const int32_t *ids, size_t n_ids)
 {
-	printf("\n%-6s %7s %7s %6s %8s %8s %8s %8s %6s %7s %7s %8s %6s\n",
-	    "", "bits/w", "MB", "tokens", "ttft ms", "tok/s", "cpu ms",
+	int	w = 6;
+
+	for (int i = 0; i < n; i++)
+		if ((int)strlen(compare_name(v[i])) > w)
+			w = (int)strlen(compare_name(v[i]));
+	printf("\n%-*s %7s %7s %6s %8s %8s %8s %8s %6s %7s %7s %8s %6s\n",
+	    w, "", "bits/w", "MB", "tokens", "ttft ms", "tok/s", "cpu ms",
 	    "mean lp", "min p", "entropy", "1st div", "KLD", "top-1");
 	for (int i = 0; i < n; i++) {
 		struct answer_summary	s;
@@ -177,8 +184,8 @@ compare_table(struct model **v, int n, const struct answer *ans,
 				snprintf(t1, sizeof t1, "%.3f", ds.top1);
 			}
 		}
-		printf("%-6s %7.4g %7.2f %6d %8.1f %8.1f %8.1f %8.3f %6.3f "
-		    "%7.3f %7s %8s %6s\n", compare_name(v[i]),
+		printf("%-*s %7.4g %7.2f %6d %8.1f %8.1f %8.1f %8.3f %6.3f "
+		    "%7.3f %7s %8s %6s\n", w, compare_name(v[i]),
 		    compare_bpw(v[i]), compare_mb(v[i]), ans[i].n,
 		    ans[i].ttft_ms, s.decode_tps, ans[i].cpu_ms,
 		    s.mean_logprob, s.min_prob, s.mean_entropy, fd, kl, t1);

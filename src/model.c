@@ -10,6 +10,7 @@
 #include "model.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -572,6 +573,64 @@ model_load(const char *path, const char *tokenizer_path, struct model **out,
 	return (Q_OK);
 }
 
+int
+model_same_shape(const struct model *a, const struct model *b,
+    struct qerr *err)
+{
+	static const struct {
+		const char	*what;
+		size_t		 off;
+	} f[] = {
+		{ "embedding length", offsetof(struct model_config, dim) },
+		{ "feed-forward length", offsetof(struct model_config,
+		    hidden_dim) },
+		{ "layer count", offsetof(struct model_config, n_layers) },
+		{ "head count", offsetof(struct model_config, n_heads) },
+		{ "key/value head count", offsetof(struct model_config,
+		    n_kv_heads) },
+		{ "head size", offsetof(struct model_config, head_size) },
+		{ "vocabulary size", offsetof(struct model_config, n_vocab) },
+		{ "RoPE dimensions", offsetof(struct model_config, rope_dim) },
+	};
+	size_t	la, lb;
+
+	for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+		int va = *(const int *)((const char *)&a->cfg + f[i].off);
+		int vb = *(const int *)((const char *)&b->cfg + f[i].off);
+
+		if (va != vb)
+			return (qerr_set(err, Q_EUSAGE, "%s: %s %d differs from "
+			    "%s's %d", b->path, f[i].what, vb, a->path, va));
+	}
+	if (a->cfg.rope_theta != b->cfg.rope_theta)
+		return (qerr_set(err, Q_EUSAGE, "%s: RoPE base %g differs from "
+		    "%s's %g", b->path, b->cfg.rope_theta, a->path,
+		    a->cfg.rope_theta));
+	for (int32_t id = 0; id < a->vocab->n; id++) {
+		const char *ta = vocab_text(a->vocab, id, &la);
+		const char *tb = vocab_text(b->vocab, id, &lb);
+
+		if (la != lb || memcmp(ta, tb, la) != 0)
+			return (qerr_set(err, Q_EUSAGE, "%s: token %d is '%.*s', "
+			    "%s has '%.*s'", b->path, id, (int)(lb > 40 ? 40 :
+			    lb), tb, a->path, (int)(la > 40 ? 40 : la), ta));
+	}
+	return (Q_OK);
+}
+
+double
+model_matrix_bpw(const struct model *m)
+{
+	double	bytes = 0, n = 0;
+
+	for (int i = 0; i < m->n_tensors; i++)
+		if (m->tensors[i].n_dims == 2) {
+			bytes += (double)m->tensors[i].nbytes;
+			n += (double)(m->tensors[i].ne[0] * m->tensors[i].ne[1]);
+		}
+	return (n > 0 ? bytes * 8 / n : 32.0);
+}
+
 void
 model_free(struct model *m)
 {
@@ -583,6 +642,7 @@ model_free(struct model *m)
 	free(m->tensors);
 	free(m->layers);
 	free(m->name);
+	free(m->label);
 	if (m->master == NULL) {
 		vocab_free(m->vocab);
 		gguf_close(m->gguf);

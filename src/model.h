@@ -87,6 +87,8 @@ struct model {
 	int			 n_owned;
 	const struct model	*master;	/* a variant's source, whose
 						 * files and vocab it shares */
+	char			*label;		/* what comparisons call it, or
+						 * NULL */
 };
 
 /* Loads path (GGUF, or a llama2.c checkpoint with tokenizer_path; NULL
@@ -96,6 +98,12 @@ int	model_load(const char *path, const char *tokenizer_path,
 void	model_free(struct model *m);
 /* Points w at rows x cols f32 weights. */
 void	model_mat_f32(struct mat *w, const void *data, int rows, int cols);
+/* Q_OK when b is the same network as a (shapes and vocabulary); else
+ * Q_EUSAGE with err saying exactly what differs. */
+int	model_same_shape(const struct model *a, const struct model *b,
+	    struct qerr *err);
+/* Bits per weight of m's 2-D weight matrices as stored. */
+double	model_matrix_bpw(const struct model *m);
 /* n bytes that live as long as m (freed by model_free), or NULL. */
 void	*model_own(struct model *m, size_t n);
 /* Copies row `row` of w into out (cols floats), converting its format. */

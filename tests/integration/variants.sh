@@ -75,6 +75,18 @@ assert 0 <= q8['kld'] < t2['kld'], (q8['kld'], t2['kld'])
 assert all(len(t['top']) == 5 and t['top'][0]['p'] >= t['top'][1]['p'] for t in tok)
 PY
 
+# several -m files of one model compare as variants: the llama2.c file
+# and the GGUF of stories260K are the same network, so nothing diverges
+if [ -r "$M260" ]; then
+	"$QCMP" run -m "$M260" -m "$SHARED/models/stories260K.bin" -p "Once upon a time" \
+	    --temp 0 -n 16 > "$TMP/files" 2> "$TMP/err" || fail "-m -m: $(cat "$TMP/err")"
+	grep -Eq '^stories260K\.bin +32 .* none +0\.00000 +1\.000$' "$TMP/files" &&
+	    ok "two files of one model: no divergence" || fail "two files: $(cat "$TMP/files")"
+	"$QCMP" run -m "$M260" -m "$MODELS/order-qa-1M.gguf" -p x > /dev/null 2> "$TMP/err"
+	[ $? -eq 2 ] && grep -q "order-qa-1M.gguf: embedding length 128 differs from .*stories260K.gguf's 64" "$TMP/err" &&
+	    ok "files of different models refused" || fail "different models: $(cat "$TMP/err")"
+fi
+
 "$QCMP" run -m "$MODELS/order-qa-1M.gguf" -p x --variants q8_0,q3 > /dev/null 2> "$TMP/err"
 [ $? -eq 2 ] && grep -q "unknown format 'q3'" "$TMP/err" && ok "unknown variant refused" ||
     fail "unknown variant: $(cat "$TMP/err")"
