@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -61,9 +62,10 @@ const struct cmd_entry cmd_run_entry = {
 "                          type if all its matrices have it, else f32;\n"
 "                          default: ref,q8_0,q4_0,t2m; ternary variants keep\n"
 "                          the embedding and output matrices in q8_0); they run\n"
-"                          at the same time, one thread each, and print in\n"
-"                          list order, then a table of size, speed,\n"
-"                          confidence and divergence from the first\n"
+"                          at the same time, one thread each, and print side\n"
+"                          by side on a terminal (else in list order), then a\n"
+"                          table of size, speed, confidence and divergence\n"
+"                          from the first\n"
 "      --isolated          run the variants one after another instead, on\n"
 "                          all threads, for clean timings\n"
 "      --json              print JSON Lines instead: one object per finished\n"
@@ -421,13 +423,29 @@ run_variants(struct model *m, const char *list, struct model **v)
 	return (n);
 }
 
+/* The width of the terminal standard output is, or 0 when it is not one
+ * (or stderr, where progress goes, is not). */
+static int
+run_columns(void)
+{
+	struct winsize	ws;
+	const char	*c = getenv("COLUMNS");
+
+	if (!isatty(STDOUT_FILENO) || !isatty(STDERR_FILENO))
+		return (0);
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return (ws.ws_col);
+	return (c != NULL && atoi(c) > 0 ? atoi(c) : 80);
+}
+
 /* Answers one prompt with every model in v: one model prints as it
  * streams; several (or --json) go through the comparison view. */
 static int
 run_each(struct model **v, int n, const struct run_opts *o, const char *text)
 {
-	struct compare_opts	 co = { o->isolated, o->json, o->json_tokens,
-				    0 };
+	struct compare_opts	 co = { .isolated = o->isolated,
+				    .json = o->json,
+				    .json_tokens = o->json_tokens };
 	struct qerr		 err;
 	enum chat_tmpl		 t;
 	int32_t			*ids;
@@ -439,6 +457,7 @@ run_each(struct model **v, int n, const struct run_opts *o, const char *text)
 	if ((rc = run_encode(v[0], o, text, &t, &ids, &n_ids)) != 0)
 		return (rc);
 	co.echo = t == CHAT_RAW;
+	co.columns = run_columns();
 	rc = compare_run(v, n, ids, n_ids, &o->gen, &co, &err);
 	free(ids);
 	if (rc != Q_OK && rc != Q_EFORMAT) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 
 #include "answer.h"
 #include "divergence.h"
@@ -155,6 +156,162 @@ compare_json_answer(const struct model *v, const struct answer *a,
 	printf("}\n");
 }
 
+/* Display columns of s[0..n). */
+static int
+compare_width(const char *s, size_t n)
+{
+	mbstate_t	st;
+	wchar_t		wc;
+	size_t		i = 0, k;
+	int		w = 0;
+
+	memset(&st, 0, sizeof st);
+	while (i < n) {
+		k = mbrtowc(&wc, s + i, n - i, &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&st, 0, sizeof st);
+			k = 1;
+			wc = L'?';
+		}
+		w += wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+		i += k;
+	}
+	return (w);
+}
+
+/* Appends line s[a..b) to the wrap result; -1 when out of memory. */
+static int
+compare_line(const char *s, size_t a, size_t b, const char ***start,
+    size_t **len, int *nl, int *cap)
+{
+	if (*nl == *cap) {
+		const char	**gs;
+		size_t		 *gl;
+
+		*cap = *cap ? 2 * *cap : 16;
+		if ((gs = realloc(*start, *cap * sizeof *gs)) == NULL)
+			return (-1);
+		*start = gs;
+		if ((gl = realloc(*len, *cap * sizeof *gl)) == NULL)
+			return (-1);
+		*len = gl;
+	}
+	(*start)[*nl] = s + a;
+	(*len)[(*nl)++] = b - a;
+	return (0);
+}
+
+/* Splits s[0..n) into lines of at most width display columns, breaking
+ * after the last space that fits where there is one; returns the count,
+ * with malloc'ed line starts and lengths. */
+static int
+compare_wrap(const char *s, size_t n, int width, const char ***start,
+    size_t **len)
+{
+	size_t		line = 0, i = 0, brk = (size_t)-1;
+	int		col = 0, nl = 0, cap = 0;
+	mbstate_t	st;
+
+	*start = NULL;
+	*len = NULL;
+	memset(&st, 0, sizeof st);
+	while (i < n) {
+		wchar_t	wc;
+		size_t	k;
+		int	w;
+
+		if (s[i] == '\n') {
+			if (compare_line(s, line, i, start, len, &nl, &cap))
+				return (nl);
+			line = ++i;
+			col = 0;
+			brk = (size_t)-1;
+			continue;
+		}
+		k = mbrtowc(&wc, s + i, n - i, &st);
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			memset(&st, 0, sizeof st);
+			k = 1;
+			wc = L'?';
+		}
+		w = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
+		if (col + w > width && i > line) {
+			size_t cut = brk != (size_t)-1 ? brk : i;
+
+			if (compare_line(s, line, cut, start, len, &nl, &cap))
+				return (nl);
+			line = brk != (size_t)-1 ? brk + 1 : i;
+			col = compare_width(s + line, i - line);
+			brk = (size_t)-1;
+			continue;
+		}
+		if (wc == L' ')
+			brk = i;
+		col += w;
+		i += k;
+	}
+	compare_line(s, line, n, start, len, &nl, &cap);
+	return (nl);
+}
+
+/* One line on stderr with every variant's progress, redrawn in place. */
+static void
+compare_status(struct model **v, int n, const struct answer *ans)
+{
+	fprintf(stderr, "\r\033[K");
+	for (int i = 0; i < n; i++)
+		fprintf(stderr, "%s%s %d%s", i ? "  " : "", compare_name(v[i]),
+		    ans[i].n, ans[i].done ? " done" : "");
+	fflush(stderr);
+}
+
+/* The answers side by side, one column each, under their headers. */
+static void
+compare_columns(struct model **v, int n, const struct answer *ans, int width)
+{
+	const char	**ls[ENGINE_MAX_VARIANTS];
+	size_t		 *ll[ENGINE_MAX_VARIANTS];
+	int		  nl[ENGINE_MAX_VARIANTS], rows = 0;
+	int		  cw = (width - 3 * (n - 1)) / n;
+	char		  head[64];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(head, sizeof head, "%s (%.3g b/w)", compare_name(v[i]),
+		    compare_bpw(v[i]));
+		printf("%s%-*.*s", i ? " | " : "", cw, cw, head);
+	}
+	printf("\n");
+	for (int i = 0; i < n; i++) {
+		const char *t = ans[i].text ? ans[i].text : "";
+
+		/* the answer without the space that joins it to the prompt */
+		while (*t == ' ')
+			t++;
+		nl[i] = compare_wrap(t, strlen(t), cw, &ls[i], &ll[i]);
+		if (nl[i] > rows)
+			rows = nl[i];
+	}
+	for (int r = 0; r < rows; r++) {
+		for (int i = 0; i < n; i++) {
+			int	w = 0;
+
+			if (i)
+				printf(" | ");
+			if (r < nl[i]) {
+				fwrite(ls[i][r], 1, ll[i][r], stdout);
+				w = compare_width(ls[i][r], ll[i][r]);
+			}
+			if (i + 1 < n)
+				printf("%*s", cw - w > 0 ? cw - w : 0, "");
+		}
+		printf("\n");
+	}
+	for (int i = 0; i < n; i++) {
+		free(ls[i]);
+		free(ll[i]);
+	}
+}
+
 static void
 compare_table(struct model **v, int n, const struct answer *ans,
     const int32_t *ids, size_t n_ids)
@@ -201,7 +358,7 @@ compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
 	size_t			 shown[ENGINE_MAX_VARIANTS] = { 0 };
 	struct engine		*e;
 	struct engine_event	 ev;
-	int			 rc, next = 0, failed = Q_OK;
+	int			 rc, next = 0, failed = Q_OK, side;
 
 	if ((rc = engine_new(v, n, o->isolated, &e, err)) != Q_OK)
 		return (rc);
@@ -211,7 +368,8 @@ compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
 	}
 	for (int i = 0; i < n; i++)
 		answer_init(&ans[i]);
-	if (!o->json) {
+	side = !o->json && n > 1 && o->columns >= n * 20 + 3 * (n - 1);
+	if (!o->json && !side) {
 		compare_header(v[0], 1);
 		if (o->echo)
 			compare_echo(v[0], ids, n_ids);
@@ -231,6 +389,10 @@ compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
 		}
 		if (o->json)
 			continue;
+		if (side) {
+			compare_status(v, n, ans);
+			continue;
+		}
 		/* stream the current answer; finished ones hand over */
 		for (;;) {
 			if (ans[next].len > shown[next])
@@ -258,8 +420,17 @@ compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
 				compare_div(v, i, ans, ids, n_ids, &ds);
 			compare_json_answer(v[i], &ans[i], &ds, i == 0);
 		}
-	} else if (failed == Q_OK)
+	} else if (failed == Q_OK) {
+		if (side) {
+			fprintf(stderr, "\r\033[K");
+			if (o->echo) {
+				compare_echo(v[0], ids, n_ids);
+				printf("\n\n");
+			}
+			compare_columns(v, n, ans, o->columns);
+		}
 		compare_table(v, n, ans, ids, n_ids);
+	}
 	fflush(stdout);
 	for (int i = 0; i < n; i++)
 		answer_free(&ans[i]);

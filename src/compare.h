@@ -19,6 +19,9 @@ struct compare_opts {
 	int	 json;		/* JSON Lines instead of text */
 	int	 json_tokens;	/* and one object per token */
 	int	 echo;		/* print the prompt before each answer */
+	int	 columns;	/* > 0: a terminal this wide; the answers go
+				 * side by side once done, with a live status
+				 * line on stderr meanwhile */
 };
 
 /* Runs v[0..n) on prompt (ids, BOS included) and prints; returns Q_OK or

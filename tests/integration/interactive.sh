@@ -39,4 +39,17 @@ done
 $T send-keys C-d
 wait_for 'EXIT=0' && ok "Ctrl-D quits with status 0" || fail "no clean exit: $(cat "$TMP/pane")"
 $T kill-server 2>/dev/null
+
+# on a terminal, --variants puts the finished answers side by side
+T="tmux -S $SOCK.2"
+$T -f /dev/null new-session -d -x 120 -y 30 \
+    "LANG=C.UTF-8 $QCMP_ABS run -m $MODEL -p 'Once upon a time' --temp 0 -n 30 --variants f32,q8_0,q4_0; echo EXIT=\$?; sleep 30"
+wait_for 'EXIT=0' || fail "--variants on a terminal did not finish: $(cat "$TMP/pane")"
+grep -Eq '^f32 \(32 b/w\) +\| q8_0 \(8\.5 b/w\) +\| q4_0 \(4\.5 b/w\)' "$TMP/pane" &&
+    ok "column headers side by side" || fail "no column headers: $(cat "$TMP/pane")"
+grep -Eq '^, there was a little girl named Lily\. +\| , there was a little girl named Lily\.' "$TMP/pane" &&
+    ok "answers side by side" || fail "answers not side by side: $(cat "$TMP/pane")"
+awk 'length($0) > 120 { bad = 1 } END { exit bad }' "$TMP/pane" &&
+    ok "no line wider than the terminal" || fail "a line overflows 120 columns"
+$T kill-server 2>/dev/null
 finish
