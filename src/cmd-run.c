@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -380,9 +381,20 @@ run_parse(int argc, char **argv, struct run_opts *o)
 /* Builds the models named in list (comma-separated formats) from m into
  * v[]; f32 of an all-f32 master is the master itself.  Returns the count,
  * or -1 after printing the error. */
-static int
-run_variants(struct model *m, const char *list, struct model **v)
+static double
+run_now_ms(void)
 {
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
+}
+
+static int
+run_variants(struct model *m, const char *list, int verbose,
+    struct model **v)
+{
+	double		 t0;
 	struct qerr	 err;
 	char		*copy, *tok, *save;
 	int		 n = 0, fmt;
@@ -401,12 +413,18 @@ run_variants(struct model *m, const char *list, struct model **v)
 			cli_error("--variants: at most %d", RUN_MAX_VARIANTS);
 			break;
 		}
+		t0 = run_now_ms();
 		if (fmt == KFMT_F32)
 			v[n++] = m;
 		else if (variant_build(m, (enum kfmt)fmt, &v[n], &err) ==
-		    Q_OK)
+		    Q_OK) {
+			if (verbose)
+				fprintf(stderr, "qcmp: built %s in %.0f ms, "
+				    "%.1f MB of weights\n", v[n]->name,
+				    run_now_ms() - t0, variant_bytes(v[n]) /
+				    1e6);
 			n++;
-		else {
+		} else {
 			cli_error("%s", err.msg);
 			break;
 		}
@@ -519,7 +537,8 @@ cmd_run_exec(int argc, char **argv)
 	}
 	o.gen.pool = pool;
 	v[0] = m;
-	if (o.variants != NULL && (nv = run_variants(m, o.variants, v)) < 0) {
+	if (o.variants != NULL && (nv = run_variants(m, o.variants, o.verbose,
+	    v)) < 0) {
 		kpool_free(pool);
 		model_free(m);
 		return (CLI_EXIT_USAGE);

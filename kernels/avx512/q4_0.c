@@ -1,4 +1,200 @@
-/* q4_0.c: avx512 twins (being written). */
+/*
+ * q4_0.c: the AVX-512 VNNI twin of q4_0_matvec_ref.  A row is read four
+ * blocks (72 bytes) at a time with one zmm and one 8-byte load; vpermt2w
+ * (every block starts at an even offset) gathers the four 16-byte nibble
+ * fields into one register, one block per 128-bit lane, and vpermw
+ * spreads each block's fp16 scale over that block's four int32 lanes.
+ * Low and high nibbles (weights i and i + 16) come out by a shift and
+ * masks and meet activations rearranged to match (the first and second
+ * halves of each block, once per group, shared by eight rows), so both
+ * vpdpbusd products land in the block's own lanes.  Nibbles are
+ * unsigned, so each lane starts from -8 times the sum of its activations
+ * and ends as the exact sum of (nibble - 8) * q over its weights.  Lanes
+ * become floats times their block's dw * da, one FMA per group and row
+ * into a per-row accumulator reduced at the end in a fixed order: each
+ * row runs the same instructions whatever its neighbours, so its result
+ * does not depend on the row split.  A partial last group uses masked
+ * loads, which read nothing past the row or the activations.
+ */
 #include "config.h"
 
+#include "blocks.h"
+
+#include <assert.h>
+#include <immintrin.h>
+
 #include "kern-impl.h"
+
+#define Q4_ROWS		8
+#define Q4_GROUP	4			/* blocks per step */
+#define Q4_BB		((int)sizeof(block_q4_0))	/* 18 */
+
+/* Word indices into a group (words 0..35): the nibble fields of blocks
+ * 0..3 in order, and each block's scale four times (its four lanes). */
+static const uint16_t q4_0_iq[32] __attribute__((aligned(64))) = {
+	1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15, 16, 17,
+	19, 20, 21, 22, 23, 24, 25, 26, 28, 29, 30, 31, 32, 33, 34, 35
+};
+static const uint16_t q4_0_id[32] __attribute__((aligned(64))) = {
+	0, 0, 0, 0, 9, 9, 9, 9, 18, 18, 18, 18, 27, 27, 27, 27
+};
+
+/* One group's activations: lo (hi) holds in 128-bit lane k the first
+ * (second) 16 activations of block k; nc the lanes' corrections; da each
+ * lane's activation scale. */
+struct q4_0_act {
+	__m512i	lo, hi, nc;
+	__m512	da;
+};
+
+static inline __mmask64
+q4_0_mask(int64_t n)
+{
+	return (n >= 64 ? ~(__mmask64)0 : n <= 0 ? 0 :
+	    ((__mmask64)1 << n) - 1);
+}
+
+/* The activations of blocks [b, b + n), n <= 4. */
+static inline __attribute__((always_inline)) void
+q4_0_prepare(struct q4_0_act *s, const struct kact *a, int64_t b, int n)
+{
+	const int8_t	*q = a->q + b * QK_Q4_0;
+	const __m512i	 eights = _mm512_set1_epi8(8);
+	__m512i		 z0, z1, t;
+
+	if (n == Q4_GROUP) {
+		z0 = _mm512_load_si512(q);
+		z1 = _mm512_load_si512(q + 64);
+	} else {
+		z0 = _mm512_maskz_loadu_epi8(q4_0_mask((int64_t)n * QK_Q4_0),
+		    q);
+		z1 = _mm512_maskz_loadu_epi8(q4_0_mask((int64_t)n * QK_Q4_0 -
+		    64), q + 64);
+	}
+	/* 128-bit lanes of z0: 0L 0H 1L 1H; of z1: 2L 2H 3L 3H */
+	s->lo = _mm512_shuffle_i64x2(z0, z1, _MM_SHUFFLE(2, 0, 2, 0));
+	s->hi = _mm512_shuffle_i64x2(z0, z1, _MM_SHUFFLE(3, 1, 3, 1));
+	t = _mm512_dpbusd_epi32(_mm512_setzero_si512(), eights, s->lo);
+	t = _mm512_dpbusd_epi32(t, eights, s->hi);
+	s->nc = _mm512_sub_epi32(_mm512_setzero_si512(), t);
+	s->da = _mm512_permutexvar_ps(
+	    _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1, 1, 1, 1, 0, 0, 0, 0),
+	    _mm512_castps128_ps512(_mm_maskz_loadu_ps(
+	    (__mmask8)((1u << n) - 1), a->d + b)));
+}
+
+/* One group of one row from its 72 bytes (l0: 0..63, l1: 64..71). */
+static inline __attribute__((always_inline)) __m512
+q4_0_step(const struct q4_0_act *s, __m512i l0, __m512i l1, __m512 acc)
+{
+	const __m512i	m4 = _mm512_set1_epi8(0x0f);
+	__m512i		x, h, d;
+	__m512		sc;
+
+	x = _mm512_permutex2var_epi16(l0, _mm512_load_si512(q4_0_iq), l1);
+	h = _mm512_permutexvar_epi16(_mm512_load_si512(q4_0_id), l0);
+	sc = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(h)), s->da);
+	d = _mm512_dpbusd_epi32(s->nc, _mm512_and_si512(x, m4), s->lo);
+	d = _mm512_dpbusd_epi32(d, _mm512_and_si512(_mm512_srli_epi16(x, 4),
+	    m4), s->hi);
+	return (_mm512_fmadd_ps(_mm512_cvtepi32_ps(d), sc, acc));
+}
+
+/* y[0..R) = the lane sums of acc[0..R), R <= 8, as a transposing tree
+ * (24 instructions for eight rows rather than 64).  Each row's lanes are
+ * paired as in a reduction of its own (i with i + 8, then + 4, + 2, + 1),
+ * whichever rows share the tree, so its sum is the same bit for bit. */
+static inline __attribute__((always_inline)) void
+q4_0_sum(const __m512 *acc, float *y, int R)
+{
+	__m512	a[8], t[4], u, v, w0, w1;
+	int	i;
+
+	#pragma GCC unroll 8
+	for (i = 0; i < 8; i++)
+		a[i] = i < R ? acc[i] : _mm512_setzero_ps();
+	#pragma GCC unroll 4
+	for (i = 0; i < 4; i++)		/* i with i + 8 */
+		t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i],
+		    a[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+		    _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1],
+		    _MM_SHUFFLE(3, 2, 3, 2)));
+	/* i with i + 4: 128-bit lane r of w0 (w1) holds row r (r + 4) */
+	w0 = _mm512_add_ps(_mm512_shuffle_f32x4(t[0], t[1],
+	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[0], t[1],
+	    _MM_SHUFFLE(3, 1, 3, 1)));
+	w1 = _mm512_add_ps(_mm512_shuffle_f32x4(t[2], t[3],
+	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[2], t[3],
+	    _MM_SHUFFLE(3, 1, 3, 1)));
+	/* i with i + 2: lane r holds row r in 0, 1 and row r + 4 in 2, 3 */
+	u = _mm512_add_ps(_mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(1, 0, 1, 0)),
+	    _mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(3, 2, 3, 2)));
+	/* i with i + 1 */
+	v = _mm512_add_ps(u, _mm512_permute_ps(u, _MM_SHUFFLE(2, 3, 0, 1)));
+	_mm256_mask_storeu_ps(y, (__mmask8)((1u << R) - 1),
+	    _mm512_castps512_ps256(_mm512_permutexvar_ps(_mm512_set_epi32(0,
+	    0, 0, 0, 0, 0, 0, 0, 14, 10, 6, 2, 12, 8, 4, 0), v)));
+}
+
+/* Rows [0, R) of w (rb bytes apart) into y[0..R); nb blocks a row. */
+static inline __attribute__((always_inline)) void
+q4_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
+    float *y, int R)
+{
+	struct q4_0_act	 s;
+	__m512		 acc[Q4_ROWS];
+	int64_t		 b;
+	int		 r, n;
+
+	#pragma GCC unroll 16
+	for (r = 0; r < R; r++)
+		acc[r] = _mm512_setzero_ps();
+	for (b = 0; b + Q4_GROUP <= nb; b += Q4_GROUP) {
+		const uint8_t	*p = w + b * Q4_BB;
+
+		q4_0_prepare(&s, a, b, Q4_GROUP);
+		#pragma GCC unroll 16
+		for (r = 0; r < R; r++)
+			acc[r] = q4_0_step(&s, _mm512_loadu_si512(p + r * rb),
+			    _mm512_castsi128_si512(_mm_loadl_epi64(
+			    (const __m128i *)(p + r * rb + 64))), acc[r]);
+	}
+	if (b < nb) {	/* a partial group: nothing read past the row */
+		const uint8_t	*p = w + b * Q4_BB;
+		__mmask64	 k0;
+
+		n = (int)(nb - b);
+		k0 = q4_0_mask((int64_t)n * Q4_BB);
+		q4_0_prepare(&s, a, b, n);
+		#pragma GCC unroll 16
+		for (r = 0; r < R; r++)
+			acc[r] = q4_0_step(&s, _mm512_maskz_loadu_epi8(k0,
+			    p + r * rb), _mm512_setzero_si512(), acc[r]);
+	}
+	q4_0_sum(acc, y, R > 8 ? 8 : R);
+	if (R > 8)
+		q4_0_sum(acc + 8, y + 8, R - 8);
+}
+
+void
+q4_0_matvec_avx512(const void *restrict vw, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	const uint8_t	*w = vw;
+	int64_t		 nb = cols / QK_Q4_0, r = r0;
+	size_t		 rb = (size_t)nb * sizeof(block_q4_0);
+
+	assert(cols % QK_Q4_0 == 0 && cols <= a->n);
+	for (; r + Q4_ROWS <= r1; r += Q4_ROWS)
+		q4_0_rows(w + r * rb, rb, nb, a, y + r, Q4_ROWS);
+	if (Q4_ROWS > 8 && r + 8 <= r1) {
+		q4_0_rows(w + r * rb, rb, nb, a, y + r, 8);
+		r += 8;
+	}
+	if (r + 4 <= r1) {
+		q4_0_rows(w + r * rb, rb, nb, a, y + r, 4);
+		r += 4;
+	}
+	for (; r < r1; r++)
+		q4_0_rows(w + r * rb, rb, nb, a, y + r, 1);
+}

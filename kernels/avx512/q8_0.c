@@ -1,16 +1,21 @@
 /*
- * q8_0.c: the AVX-512 VNNI twin of q8_0_matvec_ref.  vpdpbusd wants one
- * unsigned operand, so the weights are flipped to w + 128 (an xor) and
- * each int32 lane starts from -128 times the sum of its four activations,
- * which makes every lane the exact dot product of its four weights, -128
- * included.  One zmm covers a pair of blocks (lanes 0-7 and 8-15), and
- * its lanes are converted to float and multiplied by their block's
- * dw * da with one FMA, the per-lane scales coming from a 16-block vector
- * built once per row and group (the fp16 scales gathered with scalar
- * loads, converted by vcvtph2ps, times a->d) and spread by vpermps.
- * Eight rows share each activation load and its correction; every row
- * runs the same instruction sequence whatever its neighbours, so a
- * result never depends on the row split.
+ * q8_0.c: the AVX-512 VNNI twin of q8_0_matvec_ref.  A row is read a pair
+ * of blocks (68 bytes) at a time with one zmm and one 4-byte load, so the
+ * fp16 scales come with the weights and need no loads of their own (34
+ * bytes apart, no two share a small load): vpermt2w (every block starts
+ * at an even offset) gathers the two 32-byte weight fields into one
+ * register.  vpdpbusd wants one unsigned operand: the weights are flipped
+ * to w + 128 (an xor) and each int32 lane starts from -128 times the sum
+ * of its four activations, which makes every lane the exact dot product
+ * of its four weights, -128 included.  Two pairs go together: their lanes
+ * are folded to four per block (two 128-bit shuffles and an add, exact),
+ * another vpermt2w spreads the four scales over those lanes, and one
+ * vcvtph2ps, one multiply by da and one FMA put the four blocks into a
+ * per-row float accumulator, reduced at the end by a fixed tree.  Eight
+ * rows share each activation load and its correction; each row runs the
+ * same instructions whatever its neighbours, so its result does not
+ * depend on the row split.  A last pair goes alone, and a last lone block
+ * uses masked loads, which read nothing past the row or the activations.
  */
 #include "config.h"
 
@@ -23,81 +28,129 @@
 #include "kern-impl.h"
 
 #define Q8_ROWS		8
-#define Q8_GROUP	16	/* blocks per scale vector */
+#define Q8_BB		((int)sizeof(block_q8_0))	/* 34 */
 
-/* The fp16 scales of n <= 16 blocks from p on (stride bytes apart, the
- * scale at offset 0 of each) as floats, zeros past n.  Scalar loads keep
- * this off the vector ports the dot products need: each 8-byte load of a
- * block (the scale in its low bytes) is shifted in from the top, so four
- * make one register (shrd). */
-static inline __attribute__((always_inline)) __m512
-q8_0_scales(const uint8_t *p, size_t stride, int n)
+/* Word indices into a pair of blocks (words 0..33): the weight fields,
+ * and each block's scale eight times (its eight lanes). */
+static const uint16_t q8_0_iq[32] __attribute__((aligned(64))) = {
+	1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+	18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33
+};
+static const uint16_t q8_0_id[32] __attribute__((aligned(64))) = {
+	0, 0, 0, 0, 0, 0, 0, 0, 17, 17, 17, 17, 17, 17, 17, 17
+};
+
+/* Word indices into two pairs (words 0..31 of the first pair's zmm,
+ * 32..63 of the second's): each of the four blocks' scales four times. */
+static const uint16_t q8_0_id4[32] __attribute__((aligned(64))) = {
+	0, 0, 0, 0, 17, 17, 17, 17, 32, 32, 32, 32, 49, 49, 49, 49
+};
+
+/* A pair's activations, their lanes' corrections (-128 times the sum of
+ * each lane's four activations) and their lanes' da. */
+struct q8_0_act {
+	__m512i	x, nc;
+	__m512	da;
+};
+
+static inline __attribute__((always_inline)) void
+q8_0_prepare(struct q8_0_act *s, const struct kact *a, int64_t b, int n)
 {
-	uint64_t	u[4] = { 0, 0, 0, 0 }, v;
-	int		k;
+	const int8_t	*q = a->q + b * QK_Q8_0;
 
-	/* a constant trip count keeps u[] in registers */
-	#pragma GCC unroll 16
-	for (k = 0; k < Q8_GROUP; k++) {
-		v = 0;
-		if (k < n)
-			memcpy(&v, p + k * stride, 8);
-		u[k >> 2] = u[k >> 2] >> 16 | v << 48;
-	}
-	return (_mm512_cvtph_ps(_mm256_setr_epi64x((long long)u[0],
-	    (long long)u[1], (long long)u[2], (long long)u[3])));
+	if (n == 2)
+		s->x = _mm512_load_si512(q);
+	else	/* a lone last block: nothing read past the activations */
+		s->x = _mm512_zextsi256_si512(
+		    _mm256_load_si256((const __m256i *)q));
+	s->nc = _mm512_sub_epi32(_mm512_setzero_si512(),
+	    _mm512_dpbusd_epi32(_mm512_setzero_si512(),
+	    _mm512_set1_epi8((char)0x80), s->x));
+	s->da = _mm512_mask_blend_ps(0xff00, _mm512_set1_ps(a->d[b]),
+	    _mm512_set1_ps(n == 2 ? a->d[b + 1] : 0.0f));
 }
 
-/* Adds blocks [b0, b0 + n) (n <= 16) of rows [0, R) to acc; n and R are
- * constants after inlining, so the full groups unroll completely. */
-static inline __attribute__((always_inline)) void
-q8_0_group(const uint8_t *w, size_t rb, int64_t b0, int n,
-    const struct kact *a, __m512 *acc, int R)
+/* A lone pair of blocks of one row from its 68 bytes (l0: 0..63, l1:
+ * the rest in its low 4 bytes). */
+static inline __attribute__((always_inline)) __m512
+q8_0_step(const struct q8_0_act *s, __m512i l0, __m512i l1, __m512 acc)
 {
-	const __m512i	 flip = _mm512_set1_epi8((char)0x80);
-	__m512		 s[Q8_ROWS], da;
-	__m512i		 idx;
-	int		 r, j;
+	__m512i	x, h, d;
+	__m512	sc;
 
-	da = _mm512_maskz_loadu_ps((__mmask16)((1u << n) - 1), a->d + b0);
-	#pragma GCC unroll 16
-	for (r = 0; r < R; r++)
-		s[r] = _mm512_mul_ps(q8_0_scales(w + r * rb + b0 *
-		    sizeof(block_q8_0), sizeof(block_q8_0), n), da);
-	idx = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
-	#pragma GCC unroll 16
-	for (j = 0; j < n; j += 2) {
-		const int8_t	*q = a->q + (b0 + j) * QK_Q8_0;
-		__m512i		 x, nc;
+	x = _mm512_permutex2var_epi16(l0, _mm512_load_si512(q8_0_iq), l1);
+	h = _mm512_permutexvar_epi16(_mm512_load_si512(q8_0_id), l0);
+	sc = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(h)), s->da);
+	d = _mm512_dpbusd_epi32(s->nc, _mm512_xor_si512(x,
+	    _mm512_set1_epi8((char)0x80)), s->x);
+	return (_mm512_fmadd_ps(_mm512_cvtepi32_ps(d), sc, acc));
+}
 
-		if (j + 1 < n)
-			x = _mm512_load_si512(q);
-		else	/* a lone last block: the upper half stays 0 */
-			x = _mm512_zextsi256_si512(
-			    _mm256_load_si256((const __m256i *)q));
-		nc = _mm512_sub_epi32(_mm512_setzero_si512(),
-		    _mm512_dpbusd_epi32(_mm512_setzero_si512(), flip, x));
-		#pragma GCC unroll 16
-		for (r = 0; r < R; r++) {
-			const uint8_t	*p = w + r * rb + (b0 + j) *
-			    sizeof(block_q8_0) + 2;
-			__m256i		 lo;
-			__m512i		 v;
+/* y[0..R) = the lane sums of acc[0..R), R <= 8, as a transposing tree
+ * (24 instructions for eight rows rather than 64).  Each row's lanes are
+ * paired as in a reduction of its own (i with i + 8, then + 4, + 2, + 1),
+ * whichever rows share the tree, so its sum is the same bit for bit. */
+static inline __attribute__((always_inline)) void
+q8_0_sum(const __m512 *acc, float *y, int R)
+{
+	__m512	a[8], t[4], u, v, w0, w1;
+	int	i;
 
-			lo = _mm256_loadu_si256((const __m256i *)p);
-			if (j + 1 < n)
-				v = _mm512_inserti64x4(_mm512_castsi256_si512(
-				    lo), _mm256_loadu_si256((const __m256i *)
-				    (p + sizeof(block_q8_0))), 1);
-			else
-				v = _mm512_zextsi256_si512(lo);
-			v = _mm512_dpbusd_epi32(nc, _mm512_xor_si512(v, flip),
-			    x);
-			acc[r] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(v),
-			    _mm512_permutexvar_ps(idx, s[r]), acc[r]);
-		}
-		idx = _mm512_add_epi32(idx, _mm512_set1_epi32(2));
-	}
+	#pragma GCC unroll 8
+	for (i = 0; i < 8; i++)
+		a[i] = i < R ? acc[i] : _mm512_setzero_ps();
+	#pragma GCC unroll 4
+	for (i = 0; i < 4; i++)		/* i with i + 8 */
+		t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i],
+		    a[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+		    _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1],
+		    _MM_SHUFFLE(3, 2, 3, 2)));
+	/* i with i + 4: 128-bit lane r of w0 (w1) holds row r (r + 4) */
+	w0 = _mm512_add_ps(_mm512_shuffle_f32x4(t[0], t[1],
+	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[0], t[1],
+	    _MM_SHUFFLE(3, 1, 3, 1)));
+	w1 = _mm512_add_ps(_mm512_shuffle_f32x4(t[2], t[3],
+	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[2], t[3],
+	    _MM_SHUFFLE(3, 1, 3, 1)));
+	/* i with i + 2: lane r holds row r in 0, 1 and row r + 4 in 2, 3 */
+	u = _mm512_add_ps(_mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(1, 0, 1, 0)),
+	    _mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(3, 2, 3, 2)));
+	/* i with i + 1 */
+	v = _mm512_add_ps(u, _mm512_permute_ps(u, _MM_SHUFFLE(2, 3, 0, 1)));
+	_mm256_mask_storeu_ps(y, (__mmask8)((1u << R) - 1),
+	    _mm512_castps512_ps256(_mm512_permutexvar_ps(_mm512_set_epi32(0,
+	    0, 0, 0, 0, 0, 0, 0, 14, 10, 6, 2, 12, 8, 4, 0), v)));
+}
+
+/* Two pairs of blocks of one row, from p; da4 the four blocks' da. */
+static inline __attribute__((always_inline)) __m512
+q8_0_step4(const struct q8_0_act *s0, const struct q8_0_act *s1,
+    __m128 da4, const uint8_t *p, __m512 acc)
+{
+	const __m512i	flip = _mm512_set1_epi8((char)0x80);
+	__m512i		l0, l1, x0, x1, d0, d1, h;
+	int32_t		t0, t1;
+	__m512		sc;
+
+	memcpy(&t0, p + 64, 4);
+	memcpy(&t1, p + 2 * Q8_BB + 64, 4);
+	l0 = _mm512_loadu_si512(p);
+	l1 = _mm512_loadu_si512(p + 2 * Q8_BB);
+	x0 = _mm512_permutex2var_epi16(l0, _mm512_load_si512(q8_0_iq),
+	    _mm512_castsi128_si512(_mm_cvtsi32_si128(t0)));
+	x1 = _mm512_permutex2var_epi16(l1, _mm512_load_si512(q8_0_iq),
+	    _mm512_castsi128_si512(_mm_cvtsi32_si128(t1)));
+	h = _mm512_permutex2var_epi16(l0, _mm512_load_si512(q8_0_id4), l1);
+	sc = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(h)),
+	    _mm512_permutexvar_ps(_mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2, 1,
+	    1, 1, 1, 0, 0, 0, 0), _mm512_castps128_ps512(da4)));
+	d0 = _mm512_dpbusd_epi32(s0->nc, _mm512_xor_si512(x0, flip), s0->x);
+	d1 = _mm512_dpbusd_epi32(s1->nc, _mm512_xor_si512(x1, flip), s1->x);
+	/* lanes 0-7 and 8-15 of a pair: fold each block to four lanes */
+	d0 = _mm512_add_epi32(_mm512_shuffle_i64x2(d0, d1,
+	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_i64x2(d0, d1,
+	    _MM_SHUFFLE(3, 1, 3, 1)));
+	return (_mm512_fmadd_ps(_mm512_cvtepi32_ps(d0), sc, acc));
 }
 
 /* Rows [0, R) of w (rb bytes apart) into y[0..R); nb blocks a row. */
@@ -105,20 +158,52 @@ static inline __attribute__((always_inline)) void
 q8_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
     float *y, int R)
 {
-	__m512	acc[Q8_ROWS];
-	int64_t	b0;
-	int	r;
+	struct q8_0_act	 s;
+	__m512		 acc[Q8_ROWS];
+	int64_t		 b;
+	int		 r;
 
 	#pragma GCC unroll 16
 	for (r = 0; r < R; r++)
 		acc[r] = _mm512_setzero_ps();
-	for (b0 = 0; b0 + Q8_GROUP <= nb; b0 += Q8_GROUP)
-		q8_0_group(w, rb, b0, Q8_GROUP, a, acc, R);
-	if (b0 < nb)
-		q8_0_group(w, rb, b0, (int)(nb - b0), a, acc, R);
-	#pragma GCC unroll 16
-	for (r = 0; r < R; r++)
-		y[r] = _mm512_reduce_add_ps(acc[r]);
+	for (b = 0; b + 4 <= nb; b += 4) {
+		struct q8_0_act	s1;
+		__m128		da4 = _mm_loadu_ps(a->d + b);
+
+		q8_0_prepare(&s, a, b, 2);
+		q8_0_prepare(&s1, a, b + 2, 2);
+		#pragma GCC unroll 16
+		for (r = 0; r < R; r++)
+			acc[r] = q8_0_step4(&s, &s1, da4, w + r * rb + b * Q8_BB,
+			    acc[r]);
+	}
+	for (; b + 2 <= nb; b += 2) {
+		const uint8_t	*p = w + b * Q8_BB;
+
+		q8_0_prepare(&s, a, b, 2);
+		#pragma GCC unroll 16
+		for (r = 0; r < R; r++) {
+			int32_t	tail;
+
+			memcpy(&tail, p + r * rb + 64, 4);
+			acc[r] = q8_0_step(&s, _mm512_loadu_si512(p + r * rb),
+			    _mm512_castsi128_si512(_mm_cvtsi32_si128(tail)),
+			    acc[r]);
+		}
+	}
+	if (b < nb) {
+		const uint8_t	*p = w + b * Q8_BB;
+
+		q8_0_prepare(&s, a, b, 1);
+		#pragma GCC unroll 16
+		for (r = 0; r < R; r++)
+			acc[r] = q8_0_step(&s, _mm512_maskz_loadu_epi8(
+			    ((__mmask64)1 << Q8_BB) - 1, p + r * rb),
+			    _mm512_setzero_si512(), acc[r]);
+	}
+	q8_0_sum(acc, y, R > 8 ? 8 : R);
+	if (R > 8)
+		q8_0_sum(acc + 8, y + 8, R - 8);
 }
 
 void
@@ -132,6 +217,10 @@ q8_0_matvec_avx512(const void *restrict vw, int64_t cols,
 	assert(cols % QK_Q8_0 == 0 && cols <= a->n);
 	for (; r + Q8_ROWS <= r1; r += Q8_ROWS)
 		q8_0_rows(w + r * rb, rb, nb, a, y + r, Q8_ROWS);
+	if (Q8_ROWS > 8 && r + 8 <= r1) {
+		q8_0_rows(w + r * rb, rb, nb, a, y + r, 8);
+		r += 8;
+	}
 	if (r + 4 <= r1) {
 		q8_0_rows(w + r * rb, rb, nb, a, y + r, 4);
 		r += 4;

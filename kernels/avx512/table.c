@@ -13,5 +13,10 @@ const struct kern_isa_kernels kern_avx512_kernels = {
 		[KFMT_F16] = f16_matvec_avx512,
 		[KFMT_BF16] = bf16_matvec_avx512,
 		[KFMT_Q8_0] = q8_0_matvec_avx512,
+		[KFMT_Q4_0] = q4_0_matvec_avx512,
+		[KFMT_TQ1_0] = tq1_0_matvec_avx512,
+		[KFMT_TQ2_0] = tq2_0_matvec_avx512,
+		[KFMT_T2] = t2_matvec_avx512,
+		[KFMT_T2M] = t2_matvec_avx512,	/* same layout */
 	},
 };

@@ -1,4 +1,209 @@
-/* tq1_0.c: avx512 twins (being written). */
+/*
+ * tq1_0.c: the AVX-512 VNNI twin of tq1_0_matvec_ref.  A block's 52 code
+ * bytes (qs, then qh) are read with one masked zmm load.  Trit n of a
+ * byte is the top trit of v = byte * 3^n (mod 256), so v is multiplied by
+ * 3 between trits with two byte additions, and the top trit, floor(3v /
+ * 256), is the high byte of 3v: two vpmaddubsw (weights 3,0 and 0,3) give
+ * 3v for the even and the odd bytes as 16-bit words, and a shift and a
+ * vpternlogd merge their high bytes, exactly as the reference's wrapping
+ * multiply and shift.  The five trit vectors keep the byte order of the
+ * block (qs[0..31], qs[32..47], qh[0..3]), so the activations are
+ * gathered to match (masked loads, once per block, shared by twelve rows):
+ * trit n of qs[m] meets weight 32n + m, of qs[32 + m] weight 160 + 16n +
+ * m, of qh[j] weight 240 + 4n + j (n < 4; qh's fifth trit meets zeros, as
+ * the reference ignores it).  Trits are unsigned (t = w + 1), so each
+ * lane starts from minus the sum of its activations and ends as the exact
+ * sum of (t - 1) * a; no lane mixes activation blocks, so each is
+ * converted to float times its own da, and the block's dw scales their
+ * sum into a per-row accumulator reduced at the end in a fixed order:
+ * each row runs the same instructions whatever its neighbours, so its
+ * result does not depend on the row split.
+ */
 #include "config.h"
 
+#include "blocks.h"
+
+#include <assert.h>
+#include <immintrin.h>
+#include <stddef.h>
+#include <string.h>
+
 #include "kern-impl.h"
+
+#define TQ1_ROWS	12
+#define TQ1_CODES	52	/* qs and qh bytes at the start of a block */
+
+/* One block's activations: x[n] meets trit vector n, nc its lanes'
+ * corrections, da its lanes' activation scales. */
+struct tq1_0_act {
+	__m512i	x[5], nc[5];
+	__m512	da[5];
+};
+
+static inline __attribute__((always_inline)) void
+tq1_0_prepare(struct tq1_0_act *s, const struct kact *a, int64_t b)
+{
+	const int8_t	*q = a->q + b * QK_TQ1_0;
+	const float	*d = a->d + b * 8;
+	const __m512i	 ones = _mm512_set1_epi8(1);
+	__m512i		 x;
+	int		 n;
+
+	#pragma GCC unroll 16
+	for (n = 0; n < 5; n++) {
+		/* bytes 0..31: weights 32n..; 32..47: 160 + 16n..; 48..51:
+		 * 240 + 4n.. (none for n = 4); the masked loads touch only
+		 * the bytes they keep */
+		x = _mm512_maskz_loadu_epi8(0xffffffffULL, q + 32 * n);
+		x = _mm512_mask_loadu_epi8(x, 0xffffULL << 32,
+		    q + 160 + 16 * n - 32);
+		if (n < 4)
+			x = _mm512_mask_loadu_epi8(x, 0xfULL << 48,
+			    q + 240 + 4 * n - 48);
+		s->x[n] = x;
+		s->nc[n] = _mm512_sub_epi32(_mm512_setzero_si512(),
+		    _mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, x));
+		/* lanes 0-7: block n; 8-11: block 5 + n / 2; 12: block 7 */
+		s->da[n] = _mm512_maskz_mov_ps(n < 4 ? 0x1fff : 0x0fff,
+		    _mm512_mask_blend_ps(0xff00, _mm512_set1_ps(d[n]),
+		    _mm512_mask_blend_ps(0xf000, _mm512_set1_ps(d[5 + n / 2]),
+		    _mm512_set1_ps(d[7]))));
+	}
+}
+
+/* floor(m * v / 256) for each byte of v, m <= 9 (at most 8: two trits of
+ * v, 3 * first + second), and in *next the byte m * v mod 256, v with
+ * those trits shifted out; vpmaddubsw with weights (m, 0) and (0, m)
+ * makes m * v of the even and the odd bytes as exact 16-bit words. */
+static inline __attribute__((always_inline)) __m512i
+tq1_0_top(__m512i v, int m, __m512i *next)
+{
+	__m512i	e, o;
+
+	e = _mm512_maddubs_epi16(v, _mm512_set1_epi16((short)m));
+	o = _mm512_maddubs_epi16(v, _mm512_set1_epi16((short)(m << 8)));
+	if (next != NULL)	/* (e & 0x00ff) | (o << 8) */
+		*next = _mm512_ternarylogic_epi32(e, _mm512_slli_epi16(o, 8),
+		    _mm512_set1_epi16(0x00ff), 0xec);
+	/* (e >> 8) | (o & 0xff00) */
+	return (_mm512_ternarylogic_epi32(_mm512_srli_epi16(e, 8), o,
+	    _mm512_set1_epi16((short)0xff00), 0xf8));
+}
+
+/* One block of one row into acc. */
+static inline __attribute__((always_inline)) __m512
+tq1_0_step(const struct tq1_0_act *s, const uint8_t *p, __m512 acc)
+{
+	/* a pair of trits p = 3 * first + second, 0..8: first, second */
+	const __m512i	div3 = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 0, 0,
+	    1, 1, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0));
+	const __m512i	mod3 = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2,
+	    0, 1, 2, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0));
+	__m512i		v, t[5], pr, d;
+	__m512		u;
+	uint16_t	h;
+	int		n;
+
+	v = _mm512_maskz_loadu_epi8(((__mmask64)1 << TQ1_CODES) - 1, p);
+	/* trits 0-1 and 2-3 a pair at a time, then trit 4 */
+	#pragma GCC unroll 2
+	for (n = 0; n < 4; n += 2) {
+		pr = tq1_0_top(v, 9, &v);
+		t[n] = _mm512_shuffle_epi8(div3, pr);
+		t[n + 1] = _mm512_shuffle_epi8(mod3, pr);
+	}
+	t[4] = tq1_0_top(v, 3, NULL);
+	u = _mm512_setzero_ps();
+	#pragma GCC unroll 16
+	for (n = 0; n < 5; n++) {
+		d = _mm512_dpbusd_epi32(s->nc[n], t[n], s->x[n]);
+		u = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d), s->da[n], u);
+	}
+	memcpy(&h, p + offsetof(block_tq1_0, d), 2);
+	return (_mm512_fmadd_ps(u, _mm512_cvtph_ps(_mm256_set1_epi16(
+	    (short)h)), acc));
+}
+
+/* y[0..R) = the lane sums of acc[0..R), R <= 8, as a transposing tree
+ * (24 instructions for eight rows rather than 64).  Each row's lanes are
+ * paired as in a reduction of its own (i with i + 8, then + 4, + 2, + 1),
+ * whichever rows share the tree, so its sum is the same bit for bit. */
+static inline __attribute__((always_inline)) void
+tq1_0_sum(const __m512 *acc, float *y, int R)
+{
+	__m512	a[8], t[4], u, v, w0, w1;
+	int	i;
+
+	#pragma GCC unroll 8
+	for (i = 0; i < 8; i++)
+		a[i] = i < R ? acc[i] : _mm512_setzero_ps();
+	#pragma GCC unroll 4
+	for (i = 0; i < 4; i++)		/* i with i + 8 */
+		t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i],
+		    a[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+		    _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1],
+		    _MM_SHUFFLE(3, 2, 3, 2)));
+	/* i with i + 4: 128-bit lane r of w0 (w1) holds row r (r + 4) */
+	w0 = _mm512_add_ps(_mm512_shuffle_f32x4(t[0], t[1],
+	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[0], t[1],
+	    _MM_SHUFFLE(3, 1, 3, 1)));
+	w1 = _mm512_add_ps(_mm512_shuffle_f32x4(t[2], t[3],
+	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[2], t[3],
+	    _MM_SHUFFLE(3, 1, 3, 1)));
+	/* i with i + 2: lane r holds row r in 0, 1 and row r + 4 in 2, 3 */
+	u = _mm512_add_ps(_mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(1, 0, 1, 0)),
+	    _mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(3, 2, 3, 2)));
+	/* i with i + 1 */
+	v = _mm512_add_ps(u, _mm512_permute_ps(u, _MM_SHUFFLE(2, 3, 0, 1)));
+	_mm256_mask_storeu_ps(y, (__mmask8)((1u << R) - 1),
+	    _mm512_castps512_ps256(_mm512_permutexvar_ps(_mm512_set_epi32(0,
+	    0, 0, 0, 0, 0, 0, 0, 14, 10, 6, 2, 12, 8, 4, 0), v)));
+}
+
+/* Rows [0, R) of w (rb bytes apart) into y[0..R); nb blocks a row. */
+static inline __attribute__((always_inline)) void
+tq1_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
+    float *y, int R)
+{
+	struct tq1_0_act	 s;
+	__m512			 acc[TQ1_ROWS];
+	int64_t			 b;
+	int			 r;
+
+	#pragma GCC unroll 16
+	for (r = 0; r < R; r++)
+		acc[r] = _mm512_setzero_ps();
+	for (b = 0; b < nb; b++) {
+		tq1_0_prepare(&s, a, b);
+		#pragma GCC unroll 16
+		for (r = 0; r < R; r++)
+			acc[r] = tq1_0_step(&s, w + r * rb + b *
+			    sizeof(block_tq1_0), acc[r]);
+	}
+	tq1_0_sum(acc, y, R > 8 ? 8 : R);
+	if (R > 8)
+		tq1_0_sum(acc + 8, y + 8, R - 8);
+}
+
+void
+tq1_0_matvec_avx512(const void *restrict vw, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	const uint8_t	*w = vw;
+	int64_t		 nb = cols / QK_TQ1_0, r = r0;
+	size_t		 rb = (size_t)nb * sizeof(block_tq1_0);
+
+	assert(cols % QK_TQ1_0 == 0 && cols <= a->n);
+	for (; r + TQ1_ROWS <= r1; r += TQ1_ROWS)
+		tq1_0_rows(w + r * rb, rb, nb, a, y + r, TQ1_ROWS);
+	if (TQ1_ROWS > 8 && r + 8 <= r1) {
+		tq1_0_rows(w + r * rb, rb, nb, a, y + r, 8);
+		r += 8;
+	}
+	if (r + 4 <= r1) {
+		tq1_0_rows(w + r * rb, rb, nb, a, y + r, 4);
+		r += 4;
+	}
+	for (; r < r1; r++)
+		tq1_0_rows(w + r * rb, rb, nb, a, y + r, 1);
+}

@@ -1,4 +1,177 @@
-/* tq2_0.c: avx512 twins (being written). */
+/*
+ * tq2_0.c: the AVX-512 VNNI twin of tq2_0_matvec_ref.  Each 16-byte
+ * quarter of a block's codes is broadcast to all four 128-bit lanes and
+ * shifted by 0, 2, 4, 6 bits (vpsrlvq), so after masking, lane l holds
+ * the codes of activation block 4h + l (h the half of the block), and the
+ * two quarters of a half meet activations rearranged to match (the first
+ * and second 16 values of each activation block, once per block, shared
+ * by sixteen rows): all four vpdpbusd products of a half land in the same
+ * lanes.  Codes are unsigned (q = t + 1, and 3 is kept as +2, as the
+ * reference reads it), so each lane starts from minus the sum of its
+ * activations and ends as the exact sum of (q - 1) * a.  The two int32
+ * vectors become floats times their lanes' da, and the block's dw scales
+ * their sum into a per-row accumulator reduced at the end in a fixed
+ * order: each row runs the same instructions whatever its neighbours, so
+ * its result does not depend on the row split.
+ */
 #include "config.h"
 
+#include "blocks.h"
+
+#include <assert.h>
+#include <immintrin.h>
+#include <stddef.h>
+#include <string.h>
+
 #include "kern-impl.h"
+
+#define TQ2_ROWS	16
+
+/* One block's activations: x[c] meets code quarter c (in 128-bit lane l,
+ * values (c & 1) * 16.. of activation block (c >> 1) * 4 + l); nc the two
+ * halves' corrections; da their lanes' activation scales. */
+struct tq2_0_act {
+	__m512i	x[4], nc[2];
+	__m512	da[2];
+};
+
+static inline __attribute__((always_inline)) void
+tq2_0_prepare(struct tq2_0_act *s, const struct kact *a, int64_t b)
+{
+	const int8_t	*q = a->q + b * QK_TQ2_0;
+	const __m512i	 ones = _mm512_set1_epi8(1);
+	const __m512i	 four = _mm512_set_epi32(3, 3, 3, 3, 2, 2, 2, 2,
+	    1, 1, 1, 1, 0, 0, 0, 0);
+	__m512i		 z[4], t;
+	__m512		 d;
+	int		 h;
+
+	#pragma GCC unroll 16
+	for (h = 0; h < 4; h++)
+		z[h] = _mm512_load_si512(q + 64 * h);
+	d = _mm512_castps256_ps512(_mm256_loadu_ps(a->d + b * 8));
+	#pragma GCC unroll 16
+	for (h = 0; h < 2; h++) {
+		/* 128-bit lanes of z[2h]: 0L 0H 1L 1H; of z[2h+1]: 2L .. */
+		s->x[2 * h] = _mm512_shuffle_i64x2(z[2 * h], z[2 * h + 1],
+		    _MM_SHUFFLE(2, 0, 2, 0));
+		s->x[2 * h + 1] = _mm512_shuffle_i64x2(z[2 * h],
+		    z[2 * h + 1], _MM_SHUFFLE(3, 1, 3, 1));
+		t = _mm512_dpbusd_epi32(_mm512_setzero_si512(), ones,
+		    s->x[2 * h]);
+		t = _mm512_dpbusd_epi32(t, ones, s->x[2 * h + 1]);
+		s->nc[h] = _mm512_sub_epi32(_mm512_setzero_si512(), t);
+		s->da[h] = _mm512_permutexvar_ps(_mm512_add_epi32(four,
+		    _mm512_set1_epi32(4 * h)), d);
+	}
+}
+
+/* One block of one row into acc. */
+static inline __attribute__((always_inline)) __m512
+tq2_0_step(const struct tq2_0_act *s, const uint8_t *p, __m512 acc)
+{
+	const __m512i	three = _mm512_set1_epi8(3);
+	const __m512i	sh = _mm512_set_epi64(6, 6, 4, 4, 2, 2, 0, 0);
+	__m512i		d[2], c;
+	__m512		u;
+	uint16_t	h;
+	int		i;
+
+	#pragma GCC unroll 16
+	for (i = 0; i < 4; i++) {
+		c = _mm512_broadcast_i32x4(_mm_loadu_si128(
+		    (const __m128i *)(p + 16 * i)));
+		c = _mm512_and_si512(_mm512_srlv_epi64(c, sh), three);
+		d[i >> 1] = _mm512_dpbusd_epi32(i & 1 ? d[i >> 1] :
+		    s->nc[i >> 1], c, s->x[i]);
+	}
+	memcpy(&h, p + offsetof(block_tq2_0, d), 2);
+	u = _mm512_mul_ps(_mm512_cvtepi32_ps(d[0]), s->da[0]);
+	u = _mm512_fmadd_ps(_mm512_cvtepi32_ps(d[1]), s->da[1], u);
+	return (_mm512_fmadd_ps(u, _mm512_cvtph_ps(_mm256_set1_epi16(
+	    (short)h)), acc));
+}
+
+/* y[0..R) = the lane sums of acc[0..R), R <= 8, as a transposing tree
+ * (24 instructions for eight rows rather than 64).  Each row's lanes are
+ * paired as in a reduction of its own (i with i + 8, then + 4, + 2, + 1),
+ * whichever rows share the tree, so its sum is the same bit for bit. */
+static inline __attribute__((always_inline)) void
+tq2_0_sum(const __m512 *acc, float *y, int R)
+{
+	__m512	a[8], t[4], u, v, w0, w1;
+	int	i;
+
+	#pragma GCC unroll 8
+	for (i = 0; i < 8; i++)
+		a[i] = i < R ? acc[i] : _mm512_setzero_ps();
+	#pragma GCC unroll 4
+	for (i = 0; i < 4; i++)		/* i with i + 8 */
+		t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i],
+		    a[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
+		    _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1],
+		    _MM_SHUFFLE(3, 2, 3, 2)));
+	/* i with i + 4: 128-bit lane r of w0 (w1) holds row r (r + 4) */
+	w0 = _mm512_add_ps(_mm512_shuffle_f32x4(t[0], t[1],
+	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[0], t[1],
+	    _MM_SHUFFLE(3, 1, 3, 1)));
+	w1 = _mm512_add_ps(_mm512_shuffle_f32x4(t[2], t[3],
+	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[2], t[3],
+	    _MM_SHUFFLE(3, 1, 3, 1)));
+	/* i with i + 2: lane r holds row r in 0, 1 and row r + 4 in 2, 3 */
+	u = _mm512_add_ps(_mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(1, 0, 1, 0)),
+	    _mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(3, 2, 3, 2)));
+	/* i with i + 1 */
+	v = _mm512_add_ps(u, _mm512_permute_ps(u, _MM_SHUFFLE(2, 3, 0, 1)));
+	_mm256_mask_storeu_ps(y, (__mmask8)((1u << R) - 1),
+	    _mm512_castps512_ps256(_mm512_permutexvar_ps(_mm512_set_epi32(0,
+	    0, 0, 0, 0, 0, 0, 0, 14, 10, 6, 2, 12, 8, 4, 0), v)));
+}
+
+/* Rows [0, R) of w (rb bytes apart) into y[0..R); nb blocks a row. */
+static inline __attribute__((always_inline)) void
+tq2_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
+    float *y, int R)
+{
+	struct tq2_0_act	 s;
+	__m512			 acc[TQ2_ROWS];
+	int64_t			 b;
+	int			 r;
+
+	#pragma GCC unroll 16
+	for (r = 0; r < R; r++)
+		acc[r] = _mm512_setzero_ps();
+	for (b = 0; b < nb; b++) {
+		tq2_0_prepare(&s, a, b);
+		#pragma GCC unroll 16
+		for (r = 0; r < R; r++)
+			acc[r] = tq2_0_step(&s, w + r * rb + b *
+			    sizeof(block_tq2_0), acc[r]);
+	}
+	tq2_0_sum(acc, y, R > 8 ? 8 : R);
+	if (R > 8)
+		tq2_0_sum(acc + 8, y + 8, R - 8);
+}
+
+void
+tq2_0_matvec_avx512(const void *restrict vw, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	const uint8_t	*w = vw;
+	int64_t		 nb = cols / QK_TQ2_0, r = r0;
+	size_t		 rb = (size_t)nb * sizeof(block_tq2_0);
+
+	assert(cols % QK_TQ2_0 == 0 && cols <= a->n);
+	for (; r + TQ2_ROWS <= r1; r += TQ2_ROWS)
+		tq2_0_rows(w + r * rb, rb, nb, a, y + r, TQ2_ROWS);
+	if (TQ2_ROWS > 8 && r + 8 <= r1) {
+		tq2_0_rows(w + r * rb, rb, nb, a, y + r, 8);
+		r += 8;
+	}
+	if (r + 4 <= r1) {
+		tq2_0_rows(w + r * rb, rb, nb, a, y + r, 4);
+		r += 4;
+	}
+	for (; r < r1; r++)
+		tq2_0_rows(w + r * rb, rb, nb, a, y + r, 1);
+}
