@@ -10,6 +10,31 @@
 
 #include "kern.h"
 
+/* roundf() and nearbyintf() for |v| < 2^23, inline: without SSE4.1 the
+ * library calls dominate quantizing a model.  v - (int)v is exact there,
+ * so these round exactly as the library functions do. */
+static inline int
+kern_round_away(float v)
+{
+	int	i = (int)v;
+	float	f = v - (float)i;
+
+	return (i + (f >= 0.5f) - (f <= -0.5f));
+}
+
+static inline int
+kern_round_even(float v)
+{
+	int	i = (int)v;
+	float	f = v - (float)i;
+
+	if (f > 0.5f || (f == 0.5f && (i & 1)))
+		return (i + 1);
+	if (f < -0.5f || (f == -0.5f && (i & 1)))
+		return (i - 1);
+	return (i);
+}
+
 /* Declares fmt's matrix-vector kernel for one ISA suffix. */
 #define KERN_MATVEC_DECL(fn)						\
 	void fn(const void *restrict w, int64_t cols,			\

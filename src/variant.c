@@ -10,9 +10,13 @@
 
 #include "gguf.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define VARIANT_MAX_THREADS	64
 
 enum kfmt
 variant_embed_fmt(enum kfmt fmt)
@@ -74,28 +78,79 @@ variant_expand(const struct model *m, const char *list)
 	return (out);
 }
 
-/* dst = src re-encoded as fmt, its rows padded to whole blocks. */
+/* Rows [r0, r1) of one matrix being re-encoded. */
+struct variant_job {
+	const struct mat	*src;
+	enum kfmt		 fmt;
+	int64_t			 cols;		/* padded */
+	uint8_t			*data;
+	int			 r0, r1;
+	int			 rc;
+};
+
+static void *
+variant_rows(void *arg)
+{
+	struct variant_job		*j = arg;
+	const struct kern_traits	*kt = kern_get(j->fmt);
+	size_t				 rb = kern_row_bytes(j->fmt, j->cols);
+	float				*row;
+
+	if ((row = calloc((size_t)j->cols, sizeof(float))) == NULL) {
+		j->rc = Q_ENOMEM;
+		return (NULL);
+	}
+	for (int r = j->r0; r < j->r1; r++) {
+		model_mat_row(j->src, r, row);
+		kt->from_float_ref(row, j->data + rb * (size_t)r, j->cols);
+	}
+	free(row);
+	j->rc = Q_OK;
+	return (NULL);
+}
+
+/* dst = src re-encoded as fmt, its rows padded to whole blocks; the rows
+ * are shared out between the CPUs, each row quantized by the same code
+ * whichever thread takes it. */
 static int
 variant_mat(struct model *v, const struct mat *src, enum kfmt fmt,
     struct mat *dst, struct qerr *err)
 {
-	const struct kern_traits	*kt = kern_get(fmt);
-	int64_t				 cols = kern_pad(fmt, src->cols);
-	size_t				 rb = kern_row_bytes(fmt, cols);
-	float				*row;
-	uint8_t				*data;
+	struct variant_job	 job[VARIANT_MAX_THREADS];
+	pthread_t		 tid[VARIANT_MAX_THREADS];
+	int64_t			 cols = kern_pad(fmt, src->cols);
+	size_t			 rb = kern_row_bytes(fmt, cols);
+	uint8_t			*data;
+	long			 ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int			 nt, started, rc = Q_OK;
 
-	if ((row = calloc((size_t)cols, sizeof(float))) == NULL ||
-	    (data = model_own(v, rb * (size_t)src->rows)) == NULL) {
-		free(row);
+	if ((data = model_own(v, rb * (size_t)src->rows)) == NULL)
 		return (qerr_set(err, Q_ENOMEM, "variant %s: out of memory",
-		    kt->name));
-	}
-	for (int r = 0; r < src->rows; r++) {
-		model_mat_row(src, r, row);
-		kt->from_float_ref(row, data + rb * (size_t)r, cols);
-	}
-	free(row);
+		    kern_get(fmt)->name));
+	nt = ncpu < 1 ? 1 : ncpu > VARIANT_MAX_THREADS ? VARIANT_MAX_THREADS :
+	    (int)ncpu;
+	if (src->rows < 64)
+		nt = 1;
+	for (int i = 0; i < nt; i++)
+		job[i] = (struct variant_job){ src, fmt, cols, data,
+		    (int)((int64_t)src->rows * i / nt),
+		    (int)((int64_t)src->rows * (i + 1) / nt), Q_OK };
+	for (started = 1; started < nt; started++)
+		if (pthread_create(&tid[started], NULL, variant_rows,
+		    &job[started]) != 0)
+			break;
+	variant_rows(&job[0]);
+	/* rows of threads that did not start are done here */
+	for (int i = started; i < nt; i++)
+		variant_rows(&job[i]);
+	for (int i = 1; i < started; i++)
+		pthread_join(tid[i], NULL);
+	for (int i = 0; i < nt; i++)
+		if (job[i].rc != Q_OK)
+			rc = job[i].rc;
+	if (rc != Q_OK)
+		return (qerr_set(err, rc, "variant %s: out of memory",
+		    kern_get(fmt)->name));
 	dst->fmt = fmt;
 	dst->rows = src->rows;
 	dst->cols = (int)cols;

@@ -155,6 +155,31 @@ test_round_trip_bounds(void **state)
 	}
 }
 
+/* The inline rounding the quantizers use equals the C library's, ties and
+ * the neighbours of ties included. */
+static void
+test_rounding(void **state)
+{
+	for (int k = -260; k <= 260; k++) {
+		float	t = k / 2.0f;
+		float	vs[3] = { nextafterf(t, -1e9f), t, nextafterf(t, 1e9f) };
+
+		for (int j = 0; j < 3; j++) {
+			assert_int_equal(kern_round_away(vs[j]),
+			    (int)roundf(vs[j]));
+			assert_int_equal(kern_round_even(vs[j]),
+			    (int)nearbyintf(vs[j]));
+		}
+	}
+	srand(2);
+	for (int i = 0; i < 200000; i++) {
+		float v = ((float)rand() / RAND_MAX - 0.5f) * 300.0f;
+
+		assert_int_equal(kern_round_away(v), (int)roundf(v));
+		assert_int_equal(kern_round_even(v), (int)nearbyintf(v));
+	}
+}
+
 static void
 test_table(void **state)
 {
@@ -183,6 +208,7 @@ main(void)
 		cmocka_unit_test(test_absmean_padding),
 		cmocka_unit_test(test_all_zero),
 		cmocka_unit_test(test_round_trip_bounds),
+		cmocka_unit_test(test_rounding),
 		cmocka_unit_test(test_table),
 	};
 

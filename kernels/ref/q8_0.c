@@ -30,7 +30,7 @@ q8_0_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
 		id = d != 0.0f ? 1.0f / d : 0.0f;
 		y[i].d = kern_f32_to_f16(d);
 		for (j = 0; j < QK_Q8_0; j++)
-			y[i].qs[j] = (int8_t)roundf(x[j] * id);
+			y[i].qs[j] = (int8_t)kern_round_away(x[j] * id);
 	}
 }
 

@@ -25,8 +25,10 @@ t2_pack(const float *x, float id, uint8_t qs[QK_T2 / 4])
 		uint8_t	b = 0;
 
 		for (int l = 0; l < 4; l++) {
-			float	v = nearbyintf(x[l * 8 + m] * id);
-			int	t = v > 1.0f ? 1 : v < -1.0f ? -1 : (int)v;
+			float	v = x[l * 8 + m] * id;
+			/* clip before rounding: v may be huge (absmean) */
+			int	t = v >= 1.5f ? 1 : v <= -1.5f ? -1 :
+				    kern_round_even(v);
 
 			b |= (uint8_t)((t + 1) << (2 * l));
 		}

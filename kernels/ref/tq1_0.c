@@ -26,7 +26,7 @@ tq1_0_pack(const float *x, int stride, int nt, float id)
 
 	v = 0;
 	for (k = 0; k < 5; k++) {
-		t = k < nt ? (int)lroundf(x[k * stride] * id) + 1 : 0;
+		t = k < nt ? kern_round_away(x[k * stride] * id) + 1 : 0;
 		v = v * 3 + t;
 	}
 	return ((uint8_t)((v * 256 + 242) / 243));

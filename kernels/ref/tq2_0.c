@@ -35,7 +35,7 @@ tq2_0_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
 			for (m = 0; m < 32; m++) {
 				b = 0;
 				for (l = 0; l < 4; l++) {
-					q = (int)lroundf(x[h * 4 + l * 32 + m] *
+					q = kern_round_away(x[h * 4 + l * 32 + m] *
 					    id) + 1;
 					b |= (uint8_t)(q << (2 * l));
 				}
