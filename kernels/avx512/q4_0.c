@@ -24,6 +24,7 @@
 #include <immintrin.h>
 
 #include "kern-impl.h"
+#include "rows.h"
 
 #define Q4_ROWS		8
 #define Q4_GROUP	4			/* blocks per step */
@@ -47,13 +48,6 @@ struct q4_0_act {
 	__m512	da;
 };
 
-static inline __mmask64
-q4_0_mask(int64_t n)
-{
-	return (n >= 64 ? ~(__mmask64)0 : n <= 0 ? 0 :
-	    ((__mmask64)1 << n) - 1);
-}
-
 /* The activations of blocks [b, b + n), n <= 4. */
 static inline __attribute__((always_inline)) void
 q4_0_prepare(struct q4_0_act *s, const struct kact *a, int64_t b, int n)
@@ -66,9 +60,9 @@ q4_0_prepare(struct q4_0_act *s, const struct kact *a, int64_t b, int n)
 		z0 = _mm512_load_si512(q);
 		z1 = _mm512_load_si512(q + 64);
 	} else {
-		z0 = _mm512_maskz_loadu_epi8(q4_0_mask((int64_t)n * QK_Q4_0),
+		z0 = _mm512_maskz_loadu_epi8(avx512_mask((int64_t)n * QK_Q4_0),
 		    q);
-		z1 = _mm512_maskz_loadu_epi8(q4_0_mask((int64_t)n * QK_Q4_0 -
+		z1 = _mm512_maskz_loadu_epi8(avx512_mask((int64_t)n * QK_Q4_0 -
 		    64), q + 64);
 	}
 	/* 128-bit lanes of z0: 0L 0H 1L 1H; of z1: 2L 2H 3L 3H */
@@ -100,42 +94,6 @@ q4_0_step(const struct q4_0_act *s, __m512i l0, __m512i l1, __m512 acc)
 	return (_mm512_fmadd_ps(_mm512_cvtepi32_ps(d), sc, acc));
 }
 
-/* y[0..R) = the lane sums of acc[0..R), R <= 8, as a transposing tree
- * (24 instructions for eight rows rather than 64).  Each row's lanes are
- * paired as in a reduction of its own (i with i + 8, then + 4, + 2, + 1),
- * whichever rows share the tree, so its sum is the same bit for bit. */
-static inline __attribute__((always_inline)) void
-q4_0_sum(const __m512 *acc, float *y, int R)
-{
-	__m512	a[8], t[4], u, v, w0, w1;
-	int	i;
-
-	#pragma GCC unroll 8
-	for (i = 0; i < 8; i++)
-		a[i] = i < R ? acc[i] : _mm512_setzero_ps();
-	#pragma GCC unroll 4
-	for (i = 0; i < 4; i++)		/* i with i + 8 */
-		t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i],
-		    a[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
-		    _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1],
-		    _MM_SHUFFLE(3, 2, 3, 2)));
-	/* i with i + 4: 128-bit lane r of w0 (w1) holds row r (r + 4) */
-	w0 = _mm512_add_ps(_mm512_shuffle_f32x4(t[0], t[1],
-	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[0], t[1],
-	    _MM_SHUFFLE(3, 1, 3, 1)));
-	w1 = _mm512_add_ps(_mm512_shuffle_f32x4(t[2], t[3],
-	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[2], t[3],
-	    _MM_SHUFFLE(3, 1, 3, 1)));
-	/* i with i + 2: lane r holds row r in 0, 1 and row r + 4 in 2, 3 */
-	u = _mm512_add_ps(_mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(1, 0, 1, 0)),
-	    _mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(3, 2, 3, 2)));
-	/* i with i + 1 */
-	v = _mm512_add_ps(u, _mm512_permute_ps(u, _MM_SHUFFLE(2, 3, 0, 1)));
-	_mm256_mask_storeu_ps(y, (__mmask8)((1u << R) - 1),
-	    _mm512_castps512_ps256(_mm512_permutexvar_ps(_mm512_set_epi32(0,
-	    0, 0, 0, 0, 0, 0, 0, 14, 10, 6, 2, 12, 8, 4, 0), v)));
-}
-
 /* Rows [0, R) of w (rb bytes apart) into y[0..R); nb blocks a row. */
 static inline __attribute__((always_inline)) void
 q4_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
@@ -164,16 +122,16 @@ q4_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
 		__mmask64	 k0;
 
 		n = (int)(nb - b);
-		k0 = q4_0_mask((int64_t)n * Q4_BB);
+		k0 = avx512_mask((int64_t)n * Q4_BB);
 		q4_0_prepare(&s, a, b, n);
 		#pragma GCC unroll 16
 		for (r = 0; r < R; r++)
 			acc[r] = q4_0_step(&s, _mm512_maskz_loadu_epi8(k0,
 			    p + r * rb), _mm512_setzero_si512(), acc[r]);
 	}
-	q4_0_sum(acc, y, R > 8 ? 8 : R);
+	avx512_sum8(acc, y, R > 8 ? 8 : R);
 	if (R > 8)
-		q4_0_sum(acc + 8, y + 8, R - 8);
+		avx512_sum8(acc + 8, y + 8, R - 8);
 }
 
 void

@@ -26,6 +26,7 @@
 #include <immintrin.h>
 
 #include "kern-impl.h"
+#include "rows.h"
 
 #define T2_ROWS		12
 #define T2_GROUP	8			/* blocks per step */
@@ -49,13 +50,6 @@ struct t2_act {
 	__m512	da;
 };
 
-static inline __mmask64
-t2_mask(int64_t n)
-{
-	return (n >= 64 ? ~(__mmask64)0 : n <= 0 ? 0 :
-	    ((__mmask64)1 << n) - 1);
-}
-
 /* The activations of blocks [b, b + n), n <= 8. */
 static inline __attribute__((always_inline)) void
 t2_prepare(struct t2_act *s, const struct kact *a, int64_t b, int n)
@@ -72,7 +66,7 @@ t2_prepare(struct t2_act *s, const struct kact *a, int64_t b, int n)
 	} else {
 		#pragma GCC unroll 16
 		for (i = 0; i < 4; i++)
-			z[i] = _mm512_maskz_loadu_epi8(t2_mask((int64_t)n *
+			z[i] = _mm512_maskz_loadu_epi8(avx512_mask((int64_t)n *
 			    QK_T2 - 64 * i), q + 64 * i);
 	}
 	/* qword l of block k sits at qword 4k + l: a stride-4 gather */
@@ -120,42 +114,6 @@ t2_step(const struct t2_act *s, __m512i l0, __m512i l1, __m512 acc)
 	    sc, acc));
 }
 
-/* y[0..R) = the lane sums of acc[0..R), R <= 8, as a transposing tree
- * (24 instructions for eight rows rather than 64).  Each row's lanes are
- * paired as in a reduction of its own (i with i + 8, then + 4, + 2, + 1),
- * whichever rows share the tree, so its sum is the same bit for bit. */
-static inline __attribute__((always_inline)) void
-t2_sum(const __m512 *acc, float *y, int R)
-{
-	__m512	a[8], t[4], u, v, w0, w1;
-	int	i;
-
-	#pragma GCC unroll 8
-	for (i = 0; i < 8; i++)
-		a[i] = i < R ? acc[i] : _mm512_setzero_ps();
-	#pragma GCC unroll 4
-	for (i = 0; i < 4; i++)		/* i with i + 8 */
-		t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i],
-		    a[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
-		    _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1],
-		    _MM_SHUFFLE(3, 2, 3, 2)));
-	/* i with i + 4: 128-bit lane r of w0 (w1) holds row r (r + 4) */
-	w0 = _mm512_add_ps(_mm512_shuffle_f32x4(t[0], t[1],
-	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[0], t[1],
-	    _MM_SHUFFLE(3, 1, 3, 1)));
-	w1 = _mm512_add_ps(_mm512_shuffle_f32x4(t[2], t[3],
-	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[2], t[3],
-	    _MM_SHUFFLE(3, 1, 3, 1)));
-	/* i with i + 2: lane r holds row r in 0, 1 and row r + 4 in 2, 3 */
-	u = _mm512_add_ps(_mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(1, 0, 1, 0)),
-	    _mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(3, 2, 3, 2)));
-	/* i with i + 1 */
-	v = _mm512_add_ps(u, _mm512_permute_ps(u, _MM_SHUFFLE(2, 3, 0, 1)));
-	_mm256_mask_storeu_ps(y, (__mmask8)((1u << R) - 1),
-	    _mm512_castps512_ps256(_mm512_permutexvar_ps(_mm512_set_epi32(0,
-	    0, 0, 0, 0, 0, 0, 0, 14, 10, 6, 2, 12, 8, 4, 0), v)));
-}
-
 /* Rows [0, R) of w (rb bytes apart) into y[0..R); nb blocks a row. */
 static inline __attribute__((always_inline)) void
 t2_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
@@ -184,8 +142,8 @@ t2_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
 		__mmask64	 k0, k1;
 
 		n = (int)(nb - b);
-		k0 = t2_mask((int64_t)n * T2_BB);
-		k1 = t2_mask((int64_t)n * T2_BB - 64);
+		k0 = avx512_mask((int64_t)n * T2_BB);
+		k1 = avx512_mask((int64_t)n * T2_BB - 64);
 		t2_prepare(&s, a, b, n);
 		#pragma GCC unroll 16
 		for (r = 0; r < R; r++)
@@ -193,9 +151,9 @@ t2_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
 			    p + r * rb), _mm512_maskz_loadu_epi8(k1,
 			    p + r * rb + 64), acc[r]);
 	}
-	t2_sum(acc, y, R > 8 ? 8 : R);
+	avx512_sum8(acc, y, R > 8 ? 8 : R);
 	if (R > 8)
-		t2_sum(acc + 8, y + 8, R - 8);
+		avx512_sum8(acc + 8, y + 8, R - 8);
 }
 
 void

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "kern-impl.h"
+#include "rows.h"
 
 #define TQ2_ROWS	16
 
@@ -92,42 +93,6 @@ tq2_0_step(const struct tq2_0_act *s, const uint8_t *p, __m512 acc)
 	    (short)h)), acc));
 }
 
-/* y[0..R) = the lane sums of acc[0..R), R <= 8, as a transposing tree
- * (24 instructions for eight rows rather than 64).  Each row's lanes are
- * paired as in a reduction of its own (i with i + 8, then + 4, + 2, + 1),
- * whichever rows share the tree, so its sum is the same bit for bit. */
-static inline __attribute__((always_inline)) void
-tq2_0_sum(const __m512 *acc, float *y, int R)
-{
-	__m512	a[8], t[4], u, v, w0, w1;
-	int	i;
-
-	#pragma GCC unroll 8
-	for (i = 0; i < 8; i++)
-		a[i] = i < R ? acc[i] : _mm512_setzero_ps();
-	#pragma GCC unroll 4
-	for (i = 0; i < 4; i++)		/* i with i + 8 */
-		t[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[2 * i],
-		    a[2 * i + 1], _MM_SHUFFLE(1, 0, 1, 0)),
-		    _mm512_shuffle_f32x4(a[2 * i], a[2 * i + 1],
-		    _MM_SHUFFLE(3, 2, 3, 2)));
-	/* i with i + 4: 128-bit lane r of w0 (w1) holds row r (r + 4) */
-	w0 = _mm512_add_ps(_mm512_shuffle_f32x4(t[0], t[1],
-	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[0], t[1],
-	    _MM_SHUFFLE(3, 1, 3, 1)));
-	w1 = _mm512_add_ps(_mm512_shuffle_f32x4(t[2], t[3],
-	    _MM_SHUFFLE(2, 0, 2, 0)), _mm512_shuffle_f32x4(t[2], t[3],
-	    _MM_SHUFFLE(3, 1, 3, 1)));
-	/* i with i + 2: lane r holds row r in 0, 1 and row r + 4 in 2, 3 */
-	u = _mm512_add_ps(_mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(1, 0, 1, 0)),
-	    _mm512_shuffle_ps(w0, w1, _MM_SHUFFLE(3, 2, 3, 2)));
-	/* i with i + 1 */
-	v = _mm512_add_ps(u, _mm512_permute_ps(u, _MM_SHUFFLE(2, 3, 0, 1)));
-	_mm256_mask_storeu_ps(y, (__mmask8)((1u << R) - 1),
-	    _mm512_castps512_ps256(_mm512_permutexvar_ps(_mm512_set_epi32(0,
-	    0, 0, 0, 0, 0, 0, 0, 14, 10, 6, 2, 12, 8, 4, 0), v)));
-}
-
 /* Rows [0, R) of w (rb bytes apart) into y[0..R); nb blocks a row. */
 static inline __attribute__((always_inline)) void
 tq2_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
@@ -148,9 +113,9 @@ tq2_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
 			acc[r] = tq2_0_step(&s, w + r * rb + b *
 			    sizeof(block_tq2_0), acc[r]);
 	}
-	tq2_0_sum(acc, y, R > 8 ? 8 : R);
+	avx512_sum8(acc, y, R > 8 ? 8 : R);
 	if (R > 8)
-		tq2_0_sum(acc + 8, y + 8, R - 8);
+		avx512_sum8(acc + 8, y + 8, R - 8);
 }
 
 void
