@@ -23,37 +23,9 @@
 #include <string.h>
 
 #include "kern-impl.h"
+#include "rows.h"
 
 #define Q4_0_ROWS	4
-
-/* v with lane j set to h; j is a constant once inlined, as it must be. */
-static inline __attribute__((always_inline)) uint16x4_t
-q4_0_set_lane(uint16x4_t v, uint16_t h, int j)
-{
-	switch (j) {
-	case 0:
-		return (vset_lane_u16(h, v, 0));
-	case 1:
-		return (vset_lane_u16(h, v, 1));
-	case 2:
-		return (vset_lane_u16(h, v, 2));
-	default:
-		return (vset_lane_u16(h, v, 3));
-	}
-}
-
-/* Lane j: the sum of s[j]'s lanes (every lane: s[0]'s when nr is 1). */
-static inline __attribute__((always_inline)) int32x4_t
-q4_0_reduce(const int32x4_t s[Q4_0_ROWS], int nr)
-{
-	int32x4_t	t;
-
-	if (nr == 1) {
-		t = vpaddq_s32(s[0], s[0]);
-		return (vpaddq_s32(t, t));
-	}
-	return (vpaddq_s32(vpaddq_s32(s[0], s[1]), vpaddq_s32(s[2], s[3])));
-}
 
 /* Rows r .. r+nr-1, nr 4 or 1 (a constant after inlining). */
 static inline __attribute__((always_inline)) void
@@ -84,9 +56,9 @@ q4_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
 			s[j] = vdotq_s32(s[j],
 			    vreinterpretq_s8_u8(vshrq_n_u8(v, 4)), a1);
 			memcpy(&h, pj, sizeof h);
-			hv = q4_0_set_lane(hv, h, j);
+			hv = neon_set_lane(hv, h, j);
 		}
-		t = vsubq_s32(q4_0_reduce(s, nr), vdupq_n_s32(8 * a->sum[b]));
+		t = vsubq_s32(neon_reduce4(s, nr), vdupq_n_s32(8 * a->sum[b]));
 		acc = vfmaq_f32(acc, vcvtq_f32_s32(t),
 		    vmulq_n_f32(vcvt_f32_f16(vreinterpret_f16_u16(hv)),
 		    a->d[b]));

@@ -30,37 +30,9 @@
 #include <string.h>
 
 #include "kern-impl.h"
+#include "rows.h"
 
 #define TQ1_0_ROWS	4
-
-/* v with lane j set to h; j is a constant once inlined, as it must be. */
-static inline __attribute__((always_inline)) uint16x4_t
-tq1_0_set_lane(uint16x4_t v, uint16_t h, int j)
-{
-	switch (j) {
-	case 0:
-		return (vset_lane_u16(h, v, 0));
-	case 1:
-		return (vset_lane_u16(h, v, 1));
-	case 2:
-		return (vset_lane_u16(h, v, 2));
-	default:
-		return (vset_lane_u16(h, v, 3));
-	}
-}
-
-/* Lane j: the sum of s[j]'s lanes (every lane: s[0]'s when nr is 1). */
-static inline __attribute__((always_inline)) int32x4_t
-tq1_0_reduce(const int32x4_t s[TQ1_0_ROWS], int nr)
-{
-	int32x4_t	t;
-
-	if (nr == 1) {
-		t = vpaddq_s32(s[0], s[0]);
-		return (vpaddq_s32(t, t));
-	}
-	return (vpaddq_s32(vpaddq_s32(s[0], s[1]), vpaddq_s32(s[2], s[3])));
-}
 
 /* The top trit of every byte of q: (q * 3) >> 8. */
 static inline __attribute__((always_inline)) int8x16_t
@@ -126,7 +98,7 @@ tq1_0_step(float32x4_t acc, const uint8_t *p, size_t rb, int nr, int k,
 		s[j] = vdotq_s32(vdupq_n_s32(0), c[0], a0);
 		s[j] = vdotq_s32(s[j], c[1], a1);
 	}
-	t = vsubq_s32(tq1_0_reduce(s, nr), vdupq_n_s32(a->sum[ab]));
+	t = vsubq_s32(neon_reduce4(s, nr), vdupq_n_s32(a->sum[ab]));
 	return (vfmaq_f32(acc, vcvtq_f32_s32(t), vmulq_n_f32(dw, a->d[ab])));
 }
 
@@ -150,7 +122,7 @@ tq1_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
 		for (j = 0; j < nr; j++) {
 			memcpy(&h, p + (size_t)j * rb +
 			    offsetof(block_tq1_0, d), sizeof h);
-			hv = tq1_0_set_lane(hv, h, j);
+			hv = neon_set_lane(hv, h, j);
 		}
 		dw = vcvt_f32_f16(vreinterpret_f16_u16(hv));
 		/* not unrolled: five copies of four rows' unpacking would

@@ -26,37 +26,9 @@
 #include <string.h>
 
 #include "kern-impl.h"
+#include "rows.h"
 
 #define TQ2_0_ROWS	4
-
-/* v with lane j set to h; j is a constant once inlined, as it must be. */
-static inline __attribute__((always_inline)) uint16x4_t
-tq2_0_set_lane(uint16x4_t v, uint16_t h, int j)
-{
-	switch (j) {
-	case 0:
-		return (vset_lane_u16(h, v, 0));
-	case 1:
-		return (vset_lane_u16(h, v, 1));
-	case 2:
-		return (vset_lane_u16(h, v, 2));
-	default:
-		return (vset_lane_u16(h, v, 3));
-	}
-}
-
-/* Lane j: the sum of s[j]'s lanes (every lane: s[0]'s when nr is 1). */
-static inline __attribute__((always_inline)) int32x4_t
-tq2_0_reduce(const int32x4_t s[TQ2_0_ROWS], int nr)
-{
-	int32x4_t	t;
-
-	if (nr == 1) {
-		t = vpaddq_s32(s[0], s[0]);
-		return (vpaddq_s32(t, t));
-	}
-	return (vpaddq_s32(vpaddq_s32(s[0], s[1]), vpaddq_s32(s[2], s[3])));
-}
 
 /* Codes at bits 2l..2l+1 of every byte of v. */
 static inline __attribute__((always_inline)) int8x16_t
@@ -96,7 +68,7 @@ tq2_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
 		for (j = 0; j < nr; j++) {
 			memcpy(&h, p + (size_t)j * rb +
 			    offsetof(block_tq2_0, d), sizeof h);
-			hv = tq2_0_set_lane(hv, h, j);
+			hv = neon_set_lane(hv, h, j);
 		}
 		dw = vcvt_f32_f16(vreinterpret_f16_u16(hv));
 		for (hf = 0; hf < 2; hf++) {
@@ -123,7 +95,7 @@ tq2_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
 					s[j] = vdotq_s32(s[j],
 					    tq2_0_codes(v1[j], l), a1);
 				}
-				t = vsubq_s32(tq2_0_reduce(s, nr),
+				t = vsubq_s32(neon_reduce4(s, nr),
 				    vdupq_n_s32(a->sum[ab]));
 				acc = vfmaq_f32(acc, vcvtq_f32_s32(t),
 				    vmulq_n_f32(dw, a->d[ab]));
