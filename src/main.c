@@ -26,7 +26,9 @@ main_help(void)
 	    "With no COMMAND, qcmp runs 'qcmp run'.  The model comes from -m "
 	    "FILE, else\n$QCMP_MODEL, else the first *.gguf in ./models/.\n"
 	    "Exit status: 0 success, 1 a bad file or runtime error, 2 a usage "
-	    "error\nor no model.\n", PACKAGE_VERSION);
+	    "error\nor no model.\n"
+	    "QCMP_ISA=scalar|avx2|avx512|neon forces those kernels; qcmp info "
+	    "--cpu shows\nwhat was detected and chosen.\n", PACKAGE_VERSION);
 	for (int i = 0; main_cmds[i] != NULL; i++)
 		printf("\nqcmp %s [OPTIONS]\n%s", main_cmds[i]->name,
 		    main_cmds[i]->usage);
