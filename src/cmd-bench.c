@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "kern.h"
 #include "kpool.h"
 
@@ -37,15 +37,6 @@ const struct cmd_entry cmd_bench_entry = {
 "      --isa LIST          instruction sets to time (default: all available)\n",
 	.exec = cmd_bench_exec,
 };
-
-static double
-bench_now(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec + ts.tv_nsec / 1e9);
-}
 
 static int
 bench_cmp(const void *a, const void *b)
@@ -120,19 +111,19 @@ bench_time(struct kpool *pool, enum kfmt fmt, const void *w, int64_t rows,
 
 	/* calibrate the repeat count, warming the caches on the way */
 	for (;;) {
-		t0 = bench_now();
+		t0 = clock_ms(CLOCK_MONOTONIC) / 1e3;
 		for (long i = 0; i < n; i++)
 			kpool_matvec(pool, fmt, w, rows, BENCH_COLS, a, y);
-		el = bench_now() - t0;
+		el = clock_ms(CLOCK_MONOTONIC) / 1e3 - t0;
 		if (el > 0.04 || n > (1L << 24))
 			break;
 		n *= 2;
 	}
 	for (int r = 0; r < reps; r++) {
-		t0 = bench_now();
+		t0 = clock_ms(CLOCK_MONOTONIC) / 1e3;
 		for (long i = 0; i < n; i++)
 			kpool_matvec(pool, fmt, w, rows, BENCH_COLS, a, y);
-		t[r] = (bench_now() - t0) / n;
+		t[r] = (clock_ms(CLOCK_MONOTONIC) / 1e3 - t0) / n;
 	}
 	qsort(t, (size_t)reps, sizeof t[0], bench_cmp);
 	return (t[reps / 2]);

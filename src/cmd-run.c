@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -19,6 +18,7 @@
 
 #include "chat.h"
 #include "cli.h"
+#include "clock.h"
 #include "compare.h"
 #include "engine.h"
 #include "generate.h"
@@ -381,15 +381,6 @@ run_parse(int argc, char **argv, struct run_opts *o)
 /* Builds the models named in list (comma-separated formats) from m into
  * v[]; f32 of an all-f32 master is the master itself.  Returns the count,
  * or -1 after printing the error. */
-static double
-run_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
-}
-
 static int
 run_variants(struct model *m, const char *list, int verbose,
     struct model **v)
@@ -413,7 +404,7 @@ run_variants(struct model *m, const char *list, int verbose,
 			cli_error("--variants: at most %d", RUN_MAX_VARIANTS);
 			break;
 		}
-		t0 = run_now_ms();
+		t0 = clock_ms(CLOCK_MONOTONIC);
 		if (fmt == KFMT_F32)
 			v[n++] = m;
 		else if (variant_build(m, (enum kfmt)fmt, &v[n], &err) ==
@@ -421,7 +412,7 @@ run_variants(struct model *m, const char *list, int verbose,
 			if (verbose)
 				fprintf(stderr, "qcmp: built %s in %.0f ms, "
 				    "%.1f MB of weights\n", v[n]->name,
-				    run_now_ms() - t0, variant_bytes(v[n]) /
+				    clock_ms(CLOCK_MONOTONIC) - t0, variant_bytes(v[n]) /
 				    1e6);
 			n++;
 		} else {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "tokenizer.h"
 #include "vocab.h"
 
@@ -52,15 +53,6 @@ struct engine {
 	int			 started;
 };
 
-static double
-engine_clock(clockid_t id)
-{
-	struct timespec	ts;
-
-	clock_gettime(id, &ts);
-	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
-}
-
 /* Appends ev; never blocks on the consumer. */
 static void
 engine_push(struct engine *e, const struct engine_event *ev)
@@ -92,7 +84,7 @@ engine_on_token(void *arg, const struct gen_token *tok)
 	struct engine_event	 ev;
 	char			 buf[VOCAB_MAX_TOKEN_BYTES + 64];
 	size_t			 n;
-	double			 cpu = engine_clock(CLOCK_THREAD_CPUTIME_ID);
+	double			 cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID);
 
 	memset(&ev, 0, sizeof ev);
 	ev.kind = ENGINE_TOKEN;
@@ -103,7 +95,7 @@ engine_on_token(void *arg, const struct gen_token *tok)
 		memcpy(ev.piece, buf, n);
 		ev.piece[n] = '\0';
 	}
-	ev.t_ms = engine_clock(CLOCK_MONOTONIC) - e->t0;
+	ev.t_ms = clock_ms(CLOCK_MONOTONIC) - e->t0;
 	ev.cpu_ms = cpu - s->cpu_last;
 	s->cpu_last = cpu;
 	engine_push(e, &ev);
@@ -116,7 +108,7 @@ engine_run_one(struct engine_slot *s)
 	struct engine		*e = s->e;
 	struct engine_event	 ev;
 	struct qerr		 err;
-	double			 cpu0 = engine_clock(CLOCK_THREAD_CPUTIME_ID);
+	double			 cpu0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
 
 	char			 scratch[VOCAB_MAX_TOKEN_BYTES + 64];
 
@@ -133,8 +125,8 @@ engine_run_one(struct engine_slot *s)
 	    engine_on_token, s, &ev.stats, &err);
 	if (ev.rc != Q_OK)
 		snprintf(ev.err, sizeof ev.err, "%s", err.msg);
-	ev.t_ms = engine_clock(CLOCK_MONOTONIC) - e->t0;
-	ev.cpu_total_ms = engine_clock(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	ev.t_ms = clock_ms(CLOCK_MONOTONIC) - e->t0;
+	ev.cpu_total_ms = clock_ms(CLOCK_THREAD_CPUTIME_ID) - cpu0;
 	engine_push(e, &ev);
 }
 
@@ -202,7 +194,7 @@ engine_start(struct engine *e, const int32_t *prompt, size_t n_prompt,
 		e->params.pool = NULL;
 	e->running = e->n;
 	e->started = 1;
-	e->t0 = engine_clock(CLOCK_MONOTONIC);
+	e->t0 = clock_ms(CLOCK_MONOTONIC);
 	for (e->n_threads = 0; e->n_threads < want; e->n_threads++)
 		if (pthread_create(&e->tid[e->n_threads], NULL, engine_thread,
 		    &e->slot[e->n_threads]) != 0)

@@ -8,19 +8,10 @@
 
 #include "generate.h"
 
-#include <time.h>
 
+#include "clock.h"
 #include "transformer.h"
 #include "vocab.h"
-
-static double
-generate_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (ts.tv_sec * 1e3 + ts.tv_nsec / 1e6);
-}
 
 const char *
 generate_finish_name(enum gen_finish f)
@@ -87,10 +78,10 @@ generate(const struct model *m, const int32_t *prompt, size_t n_prompt,
 	}
 	transformer_set_pool(&t, p->pool);
 
-	t0 = generate_now_ms();
+	t0 = clock_ms(CLOCK_MONOTONIC);
 	for (pos = 0; pos < (int)n_prompt; pos++)
 		logits = transformer_forward(&t, prompt[pos], pos);
-	tprev = generate_now_ms();
+	tprev = clock_ms(CLOCK_MONOTONIC);
 	st->prompt_ms = tprev - t0;
 
 	for (;;) {
@@ -99,7 +90,7 @@ generate(const struct model *m, const int32_t *prompt, size_t n_prompt,
 			break;
 		}
 		sampler_sample(&s, logits, &tok.info);
-		now = generate_now_ms();
+		now = clock_ms(CLOCK_MONOTONIC);
 		tok.index = st->n_gen++;
 		tok.pos = pos;
 		tok.ms = now - tprev;
@@ -122,7 +113,7 @@ generate(const struct model *m, const int32_t *prompt, size_t n_prompt,
 		}
 		logits = transformer_forward(&t, tok.info.id, pos++);
 	}
-	st->gen_ms = generate_now_ms() - (t0 + st->prompt_ms);
+	st->gen_ms = clock_ms(CLOCK_MONOTONIC) - (t0 + st->prompt_ms);
 	transformer_free(&t);
 	sampler_free(&s);
 	return (Q_OK);

@@ -207,11 +207,13 @@ model_gguf_config(struct model *m, struct qerr *err)
 }
 
 /* Finds tensor name with the expected shape {ne0, ne1} (ne1 = 0 for a
- * vector) and returns its data as format *fmt, converting to f32 when the
- * data cannot be used in place by the f32 path. */
+ * vector) and returns its data: in place in the map when it is f32 on a
+ * float boundary or (native) in any format the kernels run, with *fmt
+ * saying which; otherwise converted to f32. */
 static int
 model_gguf_tensor(struct model *m, const char *name, int64_t ne0, int64_t ne1,
-    int optional, const void **data, struct qerr *err)
+    int optional, int native, const void **data, enum kfmt *fmt_out,
+    struct qerr *err)
 {
 	const struct gguf_tensor	*t;
 	const struct kern_traits	*kt;
@@ -239,7 +241,10 @@ model_gguf_tensor(struct model *m, const char *name, int64_t ne0, int64_t ne1,
 		    (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
 		    (unsigned long long)t->ne[2], (unsigned long long)t->ne[3],
 		    (long long)ne0, (long long)(ne1 ? ne1 : 1)));
-	if (fmt == KFMT_F32 && (uintptr_t)t->data % sizeof(float) == 0) {
+	*fmt_out = KFMT_F32;
+	if ((native && fmt != KFMT_F32) ||
+	    (fmt == KFMT_F32 && (uintptr_t)t->data % sizeof(float) == 0)) {
+		*fmt_out = (enum kfmt)fmt;
 		*data = t->data;
 		return (Q_OK);
 	}
@@ -256,29 +261,23 @@ model_gguf_tensor(struct model *m, const char *name, int64_t ne0, int64_t ne1,
 	return (Q_OK);
 }
 
+/* A matrix stays in the file's format: the kernels run every one the
+ * loader accepts (only misaligned f32 is copied). */
 static int
 model_gguf_mat(struct model *m, const char *name, int rows, int cols,
     int optional, struct mat *w, struct qerr *err)
 {
-	const struct gguf_tensor	*t = gguf_find_tensor(m->gguf, name);
-	const void			*data;
-	int				 rc, fmt;
+	const void	*data;
+	enum kfmt	 fmt;
+	int		 rc;
 
-	/* matrices in a format the kernels run stay in the map as they are;
-	 * only misaligned f32 is copied */
-	if (t != NULL && (fmt = model_fmt_of(t->type)) > KFMT_F32 &&
-	    t->ne[0] == (uint64_t)cols && t->ne[1] == (uint64_t)rows &&
-	    t->ne[2] == 1 && t->ne[3] == 1) {
-		w->fmt = (enum kfmt)fmt;
-		w->rows = rows;
-		w->cols = cols;
-		w->data = t->data;
-		return (Q_OK);
-	}
-	if ((rc = model_gguf_tensor(m, name, cols, rows, optional, &data,
-	    err)) != Q_OK)
+	if ((rc = model_gguf_tensor(m, name, cols, rows, optional, 1, &data,
+	    &fmt, err)) != Q_OK)
 		return (rc);
-	model_mat_f32(w, data, rows, cols);
+	w->fmt = fmt;
+	w->rows = rows;
+	w->cols = cols;
+	w->data = data;
 	return (Q_OK);
 }
 
@@ -287,9 +286,10 @@ model_gguf_vec(struct model *m, const char *name, int n, const float **v,
     struct qerr *err)
 {
 	const void	*data;
+	enum kfmt	 fmt;
 	int		 rc;
 
-	rc = model_gguf_tensor(m, name, n, 0, 0, &data, err);
+	rc = model_gguf_tensor(m, name, n, 0, 0, 0, &data, &fmt, err);
 	*v = data;
 	return (rc);
 }

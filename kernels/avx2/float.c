@@ -17,6 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rows4.h"
+
 enum float_kind { FLOAT_F32, FLOAT_F16, FLOAT_BF16 };
 
 #define FLOAT_NR	4
@@ -56,17 +58,6 @@ float_load1(const uint8_t *p, enum float_kind kind)
 		memcpy(&h, p, sizeof h);
 		return (kern_bf16_to_f32(h));
 	}
-}
-
-static inline float
-float_hsum(__m256 v)
-{
-	__m128	s = _mm_add_ps(_mm256_castps256_ps128(v),
-	    _mm256_extractf128_ps(v, 1));
-
-	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-	s = _mm_add_ss(s, _mm_movehdup_ps(s));
-	return (_mm_cvtss_f32(s));
 }
 
 /* Always inlined: each caller's kind folds away the switches. */
@@ -115,7 +106,7 @@ float_matvec(const void *restrict vw, int64_t cols,
 		}
 #pragma GCC unroll 4
 		for (k = 0; k < FLOAT_NR; k++) {
-			out[k] = float_hsum(_mm256_add_ps(acc0[k], acc1[k]));
+			out[k] = rows4_hsum(_mm256_add_ps(acc0[k], acc1[k]));
 			for (int64_t j = i; j < cols; j++)
 				out[k] += float_load1(row[k] + j * es, kind) *
 				    x[j];

@@ -1,6 +1,7 @@
 /*
  * rows4.h: the driver the AVX2 kernels of 32-weight block formats (q8_0,
- * q4_0, t2) share.  Four rows go together, sharing each activation load.
+ * q4_0, t2) share, and the horizontal sum every AVX2 kernel ends a row
+ * with.  Four rows go together, sharing each activation load.
  * A format supplies three inline pieces: its eight blocks' fp16 scales as
  * floats, what an activation block is prepared into once for the four
  * rows (the offset of unsigned codes, say), and a block's int16 pairs of
@@ -33,6 +34,7 @@ typedef __m256i	(*rows4_prep_fn)(__m256i qv);
 typedef __m256i	(*rows4_pairs_fn)(const uint8_t *blk, __m256i qv,
 		    __m256i prep);
 
+/* The sum of v's lanes, in the same order for every kernel. */
 ROWS4_INLINE float
 rows4_hsum(__m256 v)
 {

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "blocks.h"
+#include "rows4.h"
 
 #define TQ2_0_BS	((int64_t)sizeof(block_tq2_0))
 
@@ -67,17 +68,6 @@ tq2_0_scales(const uint8_t *row, int64_t b, __m256 da)
 	return (_mm256_mul_ps(_mm256_set1_ps(_cvtsh_ss(h)), da));
 }
 
-static inline float
-tq2_0_hsum(__m256 v)
-{
-	__m128	s = _mm_add_ps(_mm256_castps256_ps128(v),
-	    _mm256_extractf128_ps(v, 1));
-
-	s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-	s = _mm_add_ss(s, _mm_movehdup_ps(s));
-	return (_mm_cvtss_f32(s));
-}
-
 void
 tq2_0_matvec_avx2(const void *restrict vw, int64_t cols,
     const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
@@ -115,12 +105,12 @@ tq2_0_matvec_avx2(const void *restrict vw, int64_t cols,
 			TQ2_0_STEP(6);
 			TQ2_0_STEP(7);
 		}
-		y[r] = tq2_0_hsum(acc0);
+		y[r] = rows4_hsum(acc0);
 		if (r + 1 < r1)
-			y[r + 1] = tq2_0_hsum(acc1);
+			y[r + 1] = rows4_hsum(acc1);
 		if (r + 2 < r1)
-			y[r + 2] = tq2_0_hsum(acc2);
+			y[r + 2] = rows4_hsum(acc2);
 		if (r + 3 < r1)
-			y[r + 3] = tq2_0_hsum(acc3);
+			y[r + 3] = rows4_hsum(acc3);
 	}
 }
