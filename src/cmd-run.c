@@ -5,7 +5,6 @@
  */
 #include "config.h"
 
-#include <cblas.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +25,7 @@
 #include "kern.h"
 #include "kpool.h"
 #include "tokenizer.h"
+#include "transformer.h"
 #include "variant.h"
 #include "vocab.h"
 
@@ -72,7 +72,8 @@ const struct cmd_entry cmd_run_entry = {
 "      --json              print JSON Lines instead: one object per finished\n"
 "                          answer with its text and figures\n"
 "      --json-tokens       with --json, also one object per generated token\n"
-"  -v, --verbose           print prompt and decode tokens/s on stderr\n"
+"  -v, --verbose           print build time, MB and resident MB of each variant,\n"
+"                          and prompt and decode tokens/s, on stderr\n"
 "  With the raw template the prompt is echoed before the answer, as a text\n"
 "  continuation; with a chat template only the answer is printed.\n"
 "  A context of N positions prints what llama2.c's run -n N prints; a prompt\n"
@@ -410,10 +411,11 @@ run_variants(struct model *m, const char *list, int verbose,
 		else if (variant_build(m, (enum kfmt)fmt, &v[n], &err) ==
 		    Q_OK) {
 			if (verbose)
-				fprintf(stderr, "qcmp: built %s in %.0f ms, "
-				    "%.1f MB of weights\n", v[n]->name,
-				    clock_ms(CLOCK_MONOTONIC) - t0, variant_bytes(v[n]) /
-				    1e6);
+				fprintf(stderr, "qcmp: built %s in %.0f ms: "
+				    "%.1f MB of weights, %.1f MB resident\n",
+				    v[n]->name, clock_ms(CLOCK_MONOTONIC) - t0,
+				    variant_bytes(v[n]) / 1e6,
+				    model_resident(v[n]) / 1e6);
 			n++;
 		} else {
 			cli_error("%s", err.msg);
@@ -520,7 +522,7 @@ cmd_run_exec(int argc, char **argv)
 		return (rc);
 	threads = o.threads > 0 ? o.threads :
 	    (int)sysconf(_SC_NPROCESSORS_ONLN);
-	openblas_set_num_threads(threads);
+	transformer_blas_threads(threads);
 	if (kpool_new(threads, &pool, &err) != Q_OK) {
 		cli_error("%s", err.msg);
 		model_free(m);

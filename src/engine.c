@@ -2,9 +2,9 @@
  * engine.c: one thread per variant (or one thread for all, isolated),
  * each running generate() and pushing token events onto an unbounded
  * queue guarded by a mutex; the consumer waits on a condition variable.
- * Each variant times its tokens with the wall clock and with its own
- * thread's CPU clock, so a variant slowed by sharing the cores with
- * others still reports the work it did.
+ * Each variant times its tokens from its own start with the wall clock
+ * and with the CPU clock of what computes it, so a variant slowed by
+ * sharing the cores with others still reports the work it did.
  */
 #include "config.h"
 
@@ -19,7 +19,9 @@
 #include <time.h>
 
 #include "clock.h"
+#include "kpool.h"
 #include "tokenizer.h"
+#include "transformer.h"
 #include "vocab.h"
 
 struct engine_node {
@@ -32,6 +34,7 @@ struct engine_slot {
 	int			 idx;
 	struct model		*m;
 	struct detok		 dt;
+	double			 t0;		/* when this variant began */
 	double			 cpu_last;
 };
 
@@ -44,14 +47,25 @@ struct engine {
 	int32_t			*prompt;
 	size_t			 n_prompt;
 	struct gen_params	 params;
-	double			 t0;
 	atomic_int		 stop;
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	struct engine_node	*head, *tail;
 	int			 running;	/* variants not yet done */
+	int			 blas_threads;	/* OpenBLAS's, to restore */
 	int			 started;
 };
+
+/* Variants that share the cores each compute on their own thread, whose
+ * CPU clock is theirs alone; a variant computing alone has the thread
+ * pool (and OpenBLAS's threads) to itself, so the process clock is its
+ * own. */
+static clockid_t
+engine_cpu_clock(const struct engine *e)
+{
+	return (e->isolated || e->n == 1 ? CLOCK_PROCESS_CPUTIME_ID :
+	    CLOCK_THREAD_CPUTIME_ID);
+}
 
 /* Appends ev; never blocks on the consumer. */
 static void
@@ -84,7 +98,7 @@ engine_on_token(void *arg, const struct gen_token *tok)
 	struct engine_event	 ev;
 	char			 buf[VOCAB_MAX_TOKEN_BYTES + 64];
 	size_t			 n;
-	double			 cpu = clock_ms(CLOCK_THREAD_CPUTIME_ID);
+	double			 cpu = clock_ms(engine_cpu_clock(e));
 
 	memset(&ev, 0, sizeof ev);
 	ev.kind = ENGINE_TOKEN;
@@ -95,7 +109,7 @@ engine_on_token(void *arg, const struct gen_token *tok)
 		memcpy(ev.piece, buf, n);
 		ev.piece[n] = '\0';
 	}
-	ev.t_ms = clock_ms(CLOCK_MONOTONIC) - e->t0;
+	ev.t_ms = clock_ms(CLOCK_MONOTONIC) - s->t0;
 	ev.cpu_ms = cpu - s->cpu_last;
 	s->cpu_last = cpu;
 	engine_push(e, &ev);
@@ -108,8 +122,7 @@ engine_run_one(struct engine_slot *s)
 	struct engine		*e = s->e;
 	struct engine_event	 ev;
 	struct qerr		 err;
-	double			 cpu0 = clock_ms(CLOCK_THREAD_CPUTIME_ID);
-
+	double			 cpu0;
 	char			 scratch[VOCAB_MAX_TOKEN_BYTES + 64];
 
 	memset(&ev, 0, sizeof ev);
@@ -118,15 +131,16 @@ engine_run_one(struct engine_slot *s)
 	detok_init(&s->dt, s->m->vocab);
 	for (size_t i = 0; i < e->n_prompt; i++)
 		detok_push(&s->dt, e->prompt[i], scratch, sizeof scratch);
-	s->cpu_last = cpu0;
+	s->t0 = clock_ms(CLOCK_MONOTONIC);
+	s->cpu_last = cpu0 = clock_ms(engine_cpu_clock(e));
 	ev.kind = ENGINE_DONE;
 	ev.variant = s->idx;
 	ev.rc = generate(s->m, e->prompt, e->n_prompt, &e->params,
 	    engine_on_token, s, &ev.stats, &err);
 	if (ev.rc != Q_OK)
 		snprintf(ev.err, sizeof ev.err, "%s", err.msg);
-	ev.t_ms = clock_ms(CLOCK_MONOTONIC) - e->t0;
-	ev.cpu_total_ms = clock_ms(CLOCK_THREAD_CPUTIME_ID) - cpu0;
+	ev.t_ms = clock_ms(CLOCK_MONOTONIC) - s->t0;
+	ev.cpu_total_ms = clock_ms(engine_cpu_clock(e)) - cpu0;
 	engine_push(e, &ev);
 }
 
@@ -180,6 +194,7 @@ engine_start(struct engine *e, const int32_t *prompt, size_t n_prompt,
     const struct gen_params *p, struct qerr *err)
 {
 	int	want = e->isolated ? 1 : e->n;
+	int	alone = e->isolated || e->n == 1;
 
 	if (e->started)
 		return (qerr_set(err, Q_EUSAGE, "engine: already started"));
@@ -188,13 +203,16 @@ engine_start(struct engine *e, const int32_t *prompt, size_t n_prompt,
 	memcpy(e->prompt, prompt, n_prompt * sizeof *prompt);
 	e->n_prompt = n_prompt;
 	e->params = *p;
-	/* variants on their own threads compute alone: a shared pool is
-	 * only safe for one caller at a time */
-	if (!e->isolated)
+	/* variants on their own threads compute alone (a shared pool is
+	 * only safe for one caller at a time), and so does OpenBLAS: its
+	 * spinning threads on top of theirs oversubscribe the cores */
+	e->blas_threads = p->pool != NULL ? kpool_size(p->pool) : 1;
+	if (!alone)
 		e->params.pool = NULL;
+	transformer_blas_threads(alone && e->params.pool != NULL ?
+	    kpool_size(e->params.pool) : 1);
 	e->running = e->n;
 	e->started = 1;
-	e->t0 = clock_ms(CLOCK_MONOTONIC);
 	for (e->n_threads = 0; e->n_threads < want; e->n_threads++)
 		if (pthread_create(&e->tid[e->n_threads], NULL, engine_thread,
 		    &e->slot[e->n_threads]) != 0)
@@ -267,6 +285,9 @@ engine_free(struct engine *e)
 			free(n->ev.piece);
 		free(n);
 	}
+	/* later products (teacher-forced scoring) have the cores again */
+	if (e->started)
+		transformer_blas_threads(e->blas_threads);
 	pthread_cond_destroy(&e->cv);
 	pthread_mutex_destroy(&e->mu);
 	free(e->prompt);

@@ -28,9 +28,11 @@ struct engine_event {
 	struct gen_token	 tok;		/* ENGINE_TOKEN */
 	char			*piece;		/* ENGINE_TOKEN: its text, may
 						 * be ""; the consumer frees */
-	double			 t_ms;		/* since engine_start */
-	double			 cpu_ms;	/* thread CPU time this token
-						 * (or answer) took */
+	double			 t_ms;		/* since this variant began
+						 * (its turn, when isolated) */
+	double			 cpu_ms;	/* CPU time this token (or
+						 * answer) took: its thread's,
+						 * or the process's isolated */
 	struct gen_stats	 stats;		/* ENGINE_DONE */
 	double			 cpu_total_ms;	/* ENGINE_DONE */
 	int			 rc;		/* ENGINE_DONE: Q_OK or error */

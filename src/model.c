@@ -13,9 +13,11 @@
 #include <stddef.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "gguf.h"
@@ -67,19 +69,59 @@ model_mat_row(const struct mat *w, int row, float *out)
 	    w->cols);
 }
 
+/* Large buffers are mapped on their own and offered transparent huge
+ * pages: a variant of a 135M model is some 140 MB written once, and
+ * 4 KiB page faults were a fifth of the time spent building it. */
+#define MODEL_MAP_MIN	((size_t)2 << 20)
+
 void *
 model_own(struct model *m, size_t n)
 {
-	void	**grown, *p;
+	struct model_buf	*grown, b = { NULL, 0 };
 
 	grown = realloc(m->owned, (m->n_owned + 1) * sizeof *m->owned);
 	if (grown == NULL)
 		return (NULL);
 	m->owned = grown;
-	if ((p = malloc(n > 0 ? n : 1)) == NULL)
+	if (n >= MODEL_MAP_MIN) {
+		b.len = n;
+		b.p = mmap(NULL, n, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (b.p == MAP_FAILED)
+			return (NULL);
+#ifdef MADV_HUGEPAGE
+		(void)madvise(b.p, n, MADV_HUGEPAGE);
+#endif
+	} else if ((b.p = malloc(n > 0 ? n : 1)) == NULL)
 		return (NULL);
-	m->owned[m->n_owned++] = p;
-	return (p);
+	m->owned[m->n_owned++] = b;
+	return (b.p);
+}
+
+uint64_t
+model_resident(const struct model *m)
+{
+	long		 page = sysconf(_SC_PAGESIZE);
+	uint64_t	 n = 0;
+	unsigned char	*vec;
+
+	if (page <= 0)
+		return (0);
+	for (int i = 0; i < m->n_owned; i++) {
+		const struct model_buf	*b = &m->owned[i];
+		size_t			 np = (b->len + page - 1) / page;
+
+		/* malloc'd buffers are small; count them as resident */
+		if (b->len == 0 || (vec = malloc(np)) == NULL) {
+			n += b->len == 0 ? malloc_usable_size(b->p) : b->len;
+			continue;
+		}
+		if (mincore(b->p, b->len, vec) == 0)
+			for (size_t j = 0; j < np; j++)
+				n += (vec[j] & 1) ? (uint64_t)page : 0;
+		free(vec);
+	}
+	return (n);
 }
 
 static int
@@ -420,18 +462,19 @@ model_l2c_tensors(struct model *m)
 	if (ADD("token_embd.weight", m->token_embd.data, c->dim, c->n_vocab))
 		return (-1);
 	for (int l = 0; l < c->n_layers; l++) {
-		const struct layer_weights *lw = &m->layers[l];
-		static const char *const mats[7] = { "attn_q", "attn_k",
-		    "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down" };
-		const struct mat *mp[7] = { &lw->wq, &lw->wk, &lw->wv, &lw->wo,
-		    &lw->w_gate, &lw->w_up, &lw->w_down };
+		struct layer_weights *lw = &m->layers[l];
+		static const char *const mats[MODEL_LAYER_MATS] = { "attn_q",
+		    "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up",
+		    "ffn_down" };
 
 		snprintf(nm, sizeof nm, "blk.%d.attn_norm.weight", l);
 		if (ADD(nm, lw->attn_norm, c->dim, 1))
 			return (-1);
-		for (int i = 0; i < 7; i++) {
+		for (int i = 0; i < MODEL_LAYER_MATS; i++) {
+			const struct mat *mp = model_layer_mat(lw, i);
+
 			snprintf(nm, sizeof nm, "blk.%d.%s.weight", l, mats[i]);
-			if (ADD(nm, mp[i]->data, mp[i]->cols, mp[i]->rows))
+			if (ADD(nm, mp->data, mp->cols, mp->rows))
 				return (-1);
 			if (i == 3) {
 				snprintf(nm, sizeof nm, "blk.%d.ffn_norm.weight",
@@ -637,7 +680,10 @@ model_free(struct model *m)
 	if (m == NULL)
 		return;
 	for (int i = 0; i < m->n_owned; i++)
-		free(m->owned[i]);
+		if (m->owned[i].len > 0)
+			munmap(m->owned[i].p, m->owned[i].len);
+		else
+			free(m->owned[i].p);
 	free(m->owned);
 	free(m->tensors);
 	free(m->layers);

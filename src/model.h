@@ -50,6 +50,17 @@ struct layer_weights {
 	struct mat	 w_down;	/* (dim, hidden) */
 };
 
+/* A layer's matrices by index, for code that treats them alike. */
+#define MODEL_LAYER_MATS	7
+static inline struct mat *
+model_layer_mat(struct layer_weights *lw, int i)
+{
+	struct mat	*m[MODEL_LAYER_MATS] = { &lw->wq, &lw->wk, &lw->wv,
+			    &lw->wo, &lw->w_gate, &lw->w_up, &lw->w_down };
+
+	return (m[i]);
+}
+
 /* One tensor as stored in the file, for `qcmp info`. */
 struct model_tensor {
 	char		 name[96];
@@ -61,6 +72,12 @@ struct model_tensor {
 };
 
 enum model_source { MODEL_GGUF, MODEL_LLAMA2C };
+
+/* A buffer a model owns: malloc'd, or mapped when large (len > 0). */
+struct model_buf {
+	void	*p;
+	size_t	 len;
+};
 
 struct model {
 	char			*path;
@@ -83,7 +100,7 @@ struct model {
 	int			 n_tensors;
 	struct gguf_file	*gguf;
 	struct llama2c_file	*l2c;
-	void			**owned;	/* converted buffers to free */
+	struct model_buf	*owned;		/* converted buffers to free */
 	int			 n_owned;
 	const struct model	*master;	/* a variant's source, whose
 						 * files and vocab it shares */
@@ -106,6 +123,9 @@ int	model_same_shape(const struct model *a, const struct model *b,
 double	model_matrix_bpw(const struct model *m);
 /* n bytes that live as long as m (freed by model_free), or NULL. */
 void	*model_own(struct model *m, size_t n);
+/* Bytes of m's own buffers that are in RAM now (mincore), not mapped
+ * file pages. */
+uint64_t model_resident(const struct model *m);
 /* Copies row `row` of w into out (cols floats), converting its format. */
 void	model_mat_row(const struct mat *w, int row, float *out);
 

@@ -189,6 +189,12 @@ transformer_set_pool(struct transformer *t, struct kpool *pool)
 	t->pool = pool;
 }
 
+void
+transformer_blas_threads(int n)
+{
+	openblas_set_num_threads(n < 1 ? 1 : n);
+}
+
 static void
 transformer_attention(struct transformer *t, int l, int pos)
 {

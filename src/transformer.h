@@ -37,6 +37,9 @@ int	transformer_init(struct transformer *t, const struct model *m,
 void	transformer_free(struct transformer *t);
 /* Splits the non-f32 products of t over pool's threads (NULL: none). */
 void	transformer_set_pool(struct transformer *t, struct kpool *pool);
+/* Threads OpenBLAS gives each f32 product, process-wide: 1 while several
+ * variants compute on their own threads. */
+void	transformer_blas_threads(int n);
 /* Runs token at position pos (0 <= pos < n_ctx, all earlier positions
  * already run) and returns the logits over the vocabulary; allocates
  * nothing. */

@@ -1,8 +1,10 @@
 /*
  * variant.c: re-encodes a model's weight matrices in another format through
- * the kernel table's reference quantizers.  Each row is widened to f32
- * (whatever the master's format), padded with zeros to whole blocks and
- * quantized, so rows of 172 or 576 serve 32- and 256-weight blocks alike.
+ * the kernel table's quantizers, into one arena per variant (mapped, with
+ * huge pages where the kernel gives them).  Each row is widened to f32
+ * (whatever the master's format; an f32 row that needs no padding is read
+ * in place), padded with zeros to whole blocks and quantized, so rows of
+ * 172 or 576 serve 32- and 256-weight blocks alike.
  */
 #include "config.h"
 
@@ -94,39 +96,59 @@ variant_rows(void *arg)
 	struct variant_job		*j = arg;
 	const struct kern_traits	*kt = kern_get(j->fmt);
 	size_t				 rb = kern_row_bytes(j->fmt, j->cols);
+	int				 direct;
 	float				*row;
 
-	if ((row = calloc((size_t)j->cols, sizeof(float))) == NULL) {
+	/* an f32 row that needs no padding is quantized where it lies */
+	direct = j->src->fmt == KFMT_F32 && j->src->cols == j->cols;
+	if (!direct && (row = calloc((size_t)j->cols, sizeof(float))) ==
+	    NULL) {
 		j->rc = Q_ENOMEM;
 		return (NULL);
 	}
 	for (int r = j->r0; r < j->r1; r++) {
-		model_mat_row(j->src, r, row);
-		kt->from_float_ref(row, j->data + rb * (size_t)r, j->cols);
+		const float	*x;
+
+		if (direct)
+			x = (const float *)j->src->data + (size_t)r * j->cols;
+		else {
+			model_mat_row(j->src, r, row);
+			x = row;
+		}
+		kt->from_float_ref(x, j->data + rb * (size_t)r, j->cols);
 	}
-	free(row);
+	if (!direct)
+		free(row);
 	j->rc = Q_OK;
 	return (NULL);
 }
 
-/* dst = src re-encoded as fmt, its rows padded to whole blocks; the rows
- * are shared out between the CPUs, each row quantized by the same code
- * whichever thread takes it. */
+/* Bytes src takes re-encoded as fmt, rounded up to a cache line. */
+static size_t
+variant_mat_bytes(const struct mat *src, enum kfmt fmt)
+{
+	size_t	n = kern_row_bytes(fmt, kern_pad(fmt, src->cols)) *
+		    (size_t)src->rows;
+
+	return ((n + 63) & ~(size_t)63);
+}
+
+/* dst = src re-encoded as fmt in the arena at *next, its rows padded to
+ * whole blocks; the rows are shared out between the CPUs, each row
+ * quantized by the same code whichever thread takes it. */
 static int
-variant_mat(struct model *v, const struct mat *src, enum kfmt fmt,
+variant_mat(uint8_t **next, const struct mat *src, enum kfmt fmt,
     struct mat *dst, struct qerr *err)
 {
 	struct variant_job	 job[VARIANT_MAX_THREADS];
 	pthread_t		 tid[VARIANT_MAX_THREADS];
 	int64_t			 cols = kern_pad(fmt, src->cols);
-	size_t			 rb = kern_row_bytes(fmt, cols);
 	uint8_t			*data;
 	long			 ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	int			 nt, started, rc = Q_OK;
 
-	if ((data = model_own(v, rb * (size_t)src->rows)) == NULL)
-		return (qerr_set(err, Q_ENOMEM, "variant %s: out of memory",
-		    kern_get(fmt)->name));
+	data = *next;
+	*next += variant_mat_bytes(src, fmt);
 	nt = ncpu < 1 ? 1 : ncpu > VARIANT_MAX_THREADS ? VARIANT_MAX_THREADS :
 	    (int)ncpu;
 	if (src->rows < 64)
@@ -168,17 +190,12 @@ variant_bytes(const struct model *v)
 	if (!v->tied_output)
 		n += kern_row_bytes(v->output.fmt, v->output.cols) *
 		    (uint64_t)v->output.rows;
-	for (int l = 0; l < v->cfg.n_layers; l++) {
-		const struct layer_weights	*lw = &v->layers[l];
-		const struct mat		*m[7] = { &lw->wq, &lw->wk,
-						    &lw->wv, &lw->wo,
-						    &lw->w_gate, &lw->w_up,
-						    &lw->w_down };
+	for (int l = 0; l < v->cfg.n_layers; l++)
+		for (int i = 0; i < MODEL_LAYER_MATS; i++) {
+			const struct mat *m = model_layer_mat(&v->layers[l], i);
 
-		for (int i = 0; i < 7; i++)
-			n += kern_row_bytes(m[i]->fmt, m[i]->cols) *
-			    (uint64_t)m[i]->rows;
-	}
+			n += kern_row_bytes(m->fmt, m->cols) * (uint64_t)m->rows;
+		}
 	return (n);
 }
 
@@ -188,6 +205,8 @@ variant_build(const struct model *master, enum kfmt fmt, struct model **out,
 {
 	struct model	*v;
 	enum kfmt	 efmt = variant_embed_fmt(fmt);
+	uint8_t		*next;
+	size_t		 arena;
 	int		 rc = Q_OK;
 
 	*out = NULL;
@@ -207,28 +226,34 @@ variant_build(const struct model *master, enum kfmt fmt, struct model **out,
 		model_free(v);
 		return (qerr_set(err, Q_ENOMEM, "out of memory"));
 	}
-	rc = variant_mat(v, &master->token_embd, efmt, &v->token_embd, err);
+	/* one arena for all of the variant's matrices */
+	arena = variant_mat_bytes(&master->token_embd, efmt);
+	if (!master->tied_output)
+		arena += variant_mat_bytes(&master->output, efmt);
+	for (int l = 0; l < master->cfg.n_layers; l++)
+		for (int i = 0; i < MODEL_LAYER_MATS; i++)
+			arena += variant_mat_bytes(model_layer_mat(
+			    &master->layers[l], i), fmt);
+	if ((next = model_own(v, arena)) == NULL) {
+		model_free(v);
+		return (qerr_set(err, Q_ENOMEM, "variant %s: out of memory "
+		    "(%zu bytes)", kern_get(fmt)->name, arena));
+	}
+	rc = variant_mat(&next, &master->token_embd, efmt, &v->token_embd,
+	    err);
 	if (rc == Q_OK && master->tied_output)
 		v->output = v->token_embd;
 	else if (rc == Q_OK)
-		rc = variant_mat(v, &master->output, efmt, &v->output, err);
+		rc = variant_mat(&next, &master->output, efmt, &v->output, err);
 	for (int l = 0; rc == Q_OK && l < master->cfg.n_layers; l++) {
-		const struct layer_weights	*s = &master->layers[l];
-		struct layer_weights		*d = &v->layers[l];
+		struct layer_weights	*s = &master->layers[l];
+		struct layer_weights	*d = &v->layers[l];
 
 		d->attn_norm = s->attn_norm;
 		d->ffn_norm = s->ffn_norm;
-		if ((rc = variant_mat(v, &s->wq, fmt, &d->wq, err)) != Q_OK ||
-		    (rc = variant_mat(v, &s->wk, fmt, &d->wk, err)) != Q_OK ||
-		    (rc = variant_mat(v, &s->wv, fmt, &d->wv, err)) != Q_OK ||
-		    (rc = variant_mat(v, &s->wo, fmt, &d->wo, err)) != Q_OK ||
-		    (rc = variant_mat(v, &s->w_gate, fmt, &d->w_gate,
-		    err)) != Q_OK ||
-		    (rc = variant_mat(v, &s->w_up, fmt, &d->w_up, err)) !=
-		    Q_OK ||
-		    (rc = variant_mat(v, &s->w_down, fmt, &d->w_down, err)) !=
-		    Q_OK)
-			break;
+		for (int i = 0; rc == Q_OK && i < MODEL_LAYER_MATS; i++)
+			rc = variant_mat(&next, model_layer_mat(s, i), fmt,
+			    model_layer_mat(d, i), err);
 	}
 	if (rc != Q_OK) {
 		model_free(v);

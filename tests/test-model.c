@@ -122,6 +122,30 @@ test_mat_row(void **state)
 		assert_float_equal(out[i], 0.5f * (i - 16), 0.0f);
 }
 
+/* A large buffer is mapped and counted by the pages really in RAM: none
+ * before it is written, at least what was written after (a huge page may
+ * bring in more, never more than the buffer). */
+static void
+test_own_resident(void **state)
+{
+	struct model	*m = calloc(1, sizeof *m);
+	size_t		 n = (size_t)8 << 20;
+	uint8_t		*p;
+
+	(void)state;
+	assert_non_null(m);
+	assert_non_null(p = model_own(m, n));
+	assert_int_equal(model_resident(m), 0);
+	memset(p, 1, n / 2);
+	assert_true(model_resident(m) >= n / 2);
+	assert_true(model_resident(m) <= n);
+	memset(p, 1, n);
+	assert_int_equal(model_resident(m), n);
+	assert_non_null(model_own(m, 100));	/* small: malloc'd */
+	assert_true(model_resident(m) >= n + 100);
+	model_free(m);
+}
+
 int
 main(void)
 {
@@ -129,6 +153,7 @@ main(void)
 		cmocka_unit_test(test_gguf_equals_llama2c),
 		cmocka_unit_test(test_order_qa_tied_gqa),
 		cmocka_unit_test(test_mat_row),
+		cmocka_unit_test(test_own_resident),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
