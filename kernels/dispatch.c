@@ -56,6 +56,17 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_T2] = t2_dequantize_ref,
 		[KFMT_T2M] = t2_dequantize_ref,
 	},
+	.from_float = {
+		[KFMT_F32] = f32_quantize_ref,
+		[KFMT_F16] = f16_quantize_ref,
+		[KFMT_BF16] = bf16_quantize_ref,
+		[KFMT_Q8_0] = q8_0_quantize_ref,
+		[KFMT_Q4_0] = q4_0_quantize_ref,
+		[KFMT_TQ1_0] = tq1_0_quantize_ref,
+		[KFMT_TQ2_0] = tq2_0_quantize_ref,
+		[KFMT_T2] = t2_quantize_ref,
+		[KFMT_T2M] = t2m_quantize_ref,
+	},
 };
 
 /* Each ISA's kernels, NULL where this build has none for it. */
@@ -181,6 +192,18 @@ static void (*dispatch_to_float(enum kfmt fmt, enum kern_isa isa))(
 	return (dispatch_scalar.to_float[fmt]);
 }
 
+/* fmt's row quantizer for isa, found as dispatch_to_float finds the
+ * converter; every one writes the reference's bytes. */
+static kern_quant_fn
+dispatch_from_float(enum kfmt fmt, enum kern_isa isa)
+{
+	for (int i = isa; i > KISA_SCALAR; i--)
+		if (dispatch_tables[i] != NULL && dispatch.has[i] &&
+		    dispatch_tables[i]->from_float[fmt] != NULL)
+			return (dispatch_tables[i]->from_float[fmt]);
+	return (dispatch_scalar.from_float[fmt]);
+}
+
 /* Every format takes isa's kernel, or the strongest weaker one that this
  * build has, down to the scalar reference. */
 int
@@ -199,6 +222,8 @@ kern_set_isa(enum kern_isa isa, struct qerr *err)
 				break;
 		kern_install((enum kfmt)f, dispatch_tables[i]->matvec[f],
 		    (enum kern_isa)i, dispatch_to_float((enum kfmt)f, isa));
+		kern_install_quant((enum kfmt)f,
+		    dispatch_from_float((enum kfmt)f, isa));
 	}
 	dispatch.act = kact_quantize_ref;
 	for (int i = isa; i > KISA_SCALAR; i--)

@@ -56,6 +56,10 @@ void	t2m_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
 void	t2_dequantize_ref(const void *restrict x, float *restrict y,
 	    int64_t n);
 
+/* A row quantizer: n floats (whole blocks) into blocks at any address. */
+typedef void (*kern_quant_fn)(const float *restrict x, void *restrict y,
+	    int64_t n);
+
 /* AVX2 + FMA + F16C twins (kernels/avx2/). */
 void	f16_dequantize_avx2(const void *restrict x, float *restrict y,
 	    int64_t n);
@@ -70,6 +74,23 @@ KERN_MATVEC_DECL(q4_0_matvec_avx2);
 KERN_MATVEC_DECL(tq1_0_matvec_avx2);
 KERN_MATVEC_DECL(tq2_0_matvec_avx2);
 KERN_MATVEC_DECL(t2_matvec_avx2);
+/* Quantizers writing from_float_ref's bytes exactly (kernels/avx2/quant.c) */
+void	f16_quantize_avx2(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	bf16_quantize_avx2(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	q8_0_quantize_avx2(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	q4_0_quantize_avx2(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	tq1_0_quantize_avx2(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	tq2_0_quantize_avx2(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	t2_quantize_avx2(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	t2m_quantize_avx2(const float *restrict x, void *restrict y,
+	    int64_t n);
 
 /* AVX-512 F/BW/VL/VNNI twins (kernels/avx512/). */
 void	kact_quantize_avx512(struct kact *a, const float *x, int64_t n);
@@ -81,6 +102,17 @@ KERN_MATVEC_DECL(q4_0_matvec_avx512);
 KERN_MATVEC_DECL(tq1_0_matvec_avx512);
 KERN_MATVEC_DECL(tq2_0_matvec_avx512);
 KERN_MATVEC_DECL(t2_matvec_avx512);
+/* Quantizers writing from_float_ref's bytes exactly (avx512/quant.c) */
+void	q8_0_quantize_avx512(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	q4_0_quantize_avx512(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	tq2_0_quantize_avx512(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	t2_quantize_avx512(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	t2m_quantize_avx512(const float *restrict x, void *restrict y,
+	    int64_t n);
 
 /* NEON dotprod twins (kernels/neon/). */
 void	kact_quantize_neon(struct kact *a, const float *x, int64_t n);
@@ -101,6 +133,8 @@ struct kern_isa_kernels {
 	/* row converters to f32, bit-identical to the references */
 	void		(*to_float[KFMT_COUNT])(const void *restrict,
 			    float *restrict, int64_t);
+	/* row quantizers, byte-identical to the references */
+	kern_quant_fn	 from_float[KFMT_COUNT];
 };
 extern const struct kern_isa_kernels kern_avx2_kernels;
 extern const struct kern_isa_kernels kern_avx512_kernels;
@@ -110,5 +144,7 @@ extern const struct kern_isa_kernels kern_neon_kernels;
  * its row converter; dispatch.c calls it. */
 void	kern_install(enum kfmt fmt, kern_matvec_fn fn, enum kern_isa isa,
 	    void (*to_float)(const void *restrict, float *restrict, int64_t));
+/* Makes fn fmt's active quantizer; dispatch.c calls it. */
+void	kern_install_quant(enum kfmt fmt, kern_quant_fn fn);
 
 #endif

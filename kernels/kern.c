@@ -15,7 +15,8 @@
 
 #define KERN_BPW(bytes, len)	((double)(bytes) * 8.0 / (double)(len))
 
-/* Not const: kern_install() points matvec at the chosen ISA's kernel. */
+/* Not const: kern_install() points matvec at the chosen ISA's kernel,
+ * kern_install_quant() from_float at its quantizer. */
 static struct kern_traits kern_traits[KFMT_COUNT] = {
 	[KFMT_F32] = {
 		.name = "f32",
@@ -24,6 +25,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(float), 1),
 		.to_float = f32_dequantize_ref,
 		.from_float_ref = f32_quantize_ref,
+		.from_float = f32_quantize_ref,
 		.int_act = 0,
 		.matvec = f32_matvec_ref,
 		.matvec_ref = f32_matvec_ref,
@@ -36,6 +38,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(kern_half), 1),
 		.to_float = f16_dequantize_ref,
 		.from_float_ref = f16_quantize_ref,
+		.from_float = f16_quantize_ref,
 		.int_act = 0,
 		.matvec = f16_matvec_ref,
 		.matvec_ref = f16_matvec_ref,
@@ -48,6 +51,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(uint16_t), 1),
 		.to_float = bf16_dequantize_ref,
 		.from_float_ref = bf16_quantize_ref,
+		.from_float = bf16_quantize_ref,
 		.int_act = 0,
 		.matvec = bf16_matvec_ref,
 		.matvec_ref = bf16_matvec_ref,
@@ -60,6 +64,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_q8_0), QK_Q8_0),
 		.to_float = q8_0_dequantize_ref,
 		.from_float_ref = q8_0_quantize_ref,
+		.from_float = q8_0_quantize_ref,
 		.int_act = 1,
 		.matvec = q8_0_matvec_ref,
 		.matvec_ref = q8_0_matvec_ref,
@@ -72,6 +77,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_q4_0), QK_Q4_0),
 		.to_float = q4_0_dequantize_ref,
 		.from_float_ref = q4_0_quantize_ref,
+		.from_float = q4_0_quantize_ref,
 		.int_act = 1,
 		.matvec = q4_0_matvec_ref,
 		.matvec_ref = q4_0_matvec_ref,
@@ -84,6 +90,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_tq1_0), QK_TQ1_0),
 		.to_float = tq1_0_dequantize_ref,
 		.from_float_ref = tq1_0_quantize_ref,
+		.from_float = tq1_0_quantize_ref,
 		.int_act = 1,
 		.matvec = tq1_0_matvec_ref,
 		.matvec_ref = tq1_0_matvec_ref,
@@ -96,6 +103,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_tq2_0), QK_TQ2_0),
 		.to_float = tq2_0_dequantize_ref,
 		.from_float_ref = tq2_0_quantize_ref,
+		.from_float = tq2_0_quantize_ref,
 		.int_act = 1,
 		.matvec = tq2_0_matvec_ref,
 		.matvec_ref = tq2_0_matvec_ref,
@@ -108,6 +116,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
 		.to_float = t2_dequantize_ref,
 		.from_float_ref = t2_quantize_ref,
+		.from_float = t2_quantize_ref,
 		.int_act = 1,
 		.matvec = t2_matvec_ref,
 		.matvec_ref = t2_matvec_ref,
@@ -120,6 +129,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
 		.to_float = t2_dequantize_ref,
 		.from_float_ref = t2m_quantize_ref,
+		.from_float = t2m_quantize_ref,
 		.int_act = 1,
 		.matvec = t2_matvec_ref,
 		.matvec_ref = t2_matvec_ref,
@@ -143,6 +153,13 @@ kern_install(enum kfmt fmt, kern_matvec_fn fn, enum kern_isa isa,
 	kern_traits[fmt].matvec_isa = isa;
 	if (to_float != NULL)
 		kern_traits[fmt].to_float = to_float;
+}
+
+void
+kern_install_quant(enum kfmt fmt, kern_quant_fn fn)
+{
+	assert((unsigned)fmt < KFMT_COUNT && fn != NULL);
+	kern_traits[fmt].from_float = fn;
 }
 
 int64_t

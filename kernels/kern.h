@@ -66,6 +66,9 @@ struct kern_traits {
 	/* scalar reference quantizer of one row: n floats into blocks */
 	void		(*from_float_ref)(const float *restrict x,
 			    void *restrict y, int64_t n);
+	/* the active ISA's quantizer: from_float_ref's bytes, faster */
+	void		(*from_float)(const float *restrict x,
+			    void *restrict y, int64_t n);
 	int		 int_act;	/* matvec reads a->q (else a->f) */
 	kern_matvec_fn	 matvec;	/* the active ISA's kernel */
 	kern_matvec_fn	 matvec_ref;	/* the scalar reference */

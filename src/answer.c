@@ -21,6 +21,7 @@ answer_free(struct answer *a)
 {
 	free(a->text);
 	free(a->ids);
+	free(a->toks);
 	memset(a, 0, sizeof *a);
 }
 
@@ -50,8 +51,9 @@ int
 answer_add(struct answer *a, const struct engine_event *ev)
 {
 	double	 p;
-	int32_t	*grown;
-	int	 rc = Q_OK;
+	struct answer_tok	*t, *tgrown;
+	int32_t			*grown;
+	int			 rc = Q_OK;
 
 	if (ev->kind == ENGINE_DONE) {
 		a->done = 1;
@@ -75,10 +77,22 @@ answer_add(struct answer *a, const struct engine_event *ev)
 		if ((grown = realloc(a->ids, cap * sizeof *grown)) == NULL)
 			return (Q_ENOMEM);
 		a->ids = grown;
+		if ((tgrown = realloc(a->toks, cap * sizeof *tgrown)) == NULL)
+			return (Q_ENOMEM);
+		a->toks = tgrown;
 		a->ids_cap = cap;
 	}
+	t = &a->toks[a->n];
+	t->off = a->len;
+	t->logprob = ev->tok.info.logprob;
+	t->entropy = ev->tok.info.entropy;
+	t->t_ms = ev->t_ms;
+	t->cpu_ms = ev->cpu_ms;
+	memcpy(t->top_id, ev->tok.info.top_id, sizeof t->top_id);
+	memcpy(t->top_p, ev->tok.info.top_p, sizeof t->top_p);
 	a->ids[a->n++] = ev->tok.info.id;
 	rc = answer_text(a, ev->piece);
+	t->len = a->len - t->off;
 	return (rc);
 }
 
@@ -91,6 +105,7 @@ answer_summarise(const struct answer *a, struct answer_summary *s)
 		s->min_prob = a->min_p;
 		s->mean_entropy = a->sum_ent / a->n;
 		s->seq_prob = exp(a->sum_lp);
+		s->confidence = exp(s->mean_logprob);
 	}
 	if (a->stats.gen_ms > 0)
 		s->decode_tps = a->stats.n_gen * 1e3 / a->stats.gen_ms;

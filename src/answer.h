@@ -11,17 +11,27 @@
 
 #include "engine.h"
 
+/* What the engine said about one token of the answer. */
+struct answer_tok {
+	size_t		 off, len;	/* its piece in text */
+	float		 logprob, entropy;
+	double		 t_ms, cpu_ms;
+	int32_t		 top_id[SAMPLER_TOPN];
+	float		 top_p[SAMPLER_TOPN];
+};
+
 struct answer {
 	char		*text;		/* NUL-terminated */
 	size_t		 len, text_cap;
-	int32_t		*ids;
+	int32_t		*ids;		/* n, as the divergence code takes */
+	struct answer_tok *toks;	/* n */
 	int		 n, ids_cap;
-	double		 ttft_ms;	/* engine start to the first token */
+	double		 ttft_ms;	/* variant start to the first token */
 	double		 sum_lp;	/* of the tokens' log-probabilities */
 	double		 min_p;		/* lowest token probability */
 	double		 sum_ent;	/* of the entropies, nats */
 	struct gen_stats stats;		/* when done */
-	double		 cpu_ms;	/* thread CPU time, when done */
+	double		 cpu_ms;	/* CPU time, when done */
 	int		 done;
 	int		 rc;		/* Q_OK or the failure */
 };
@@ -32,6 +42,8 @@ struct answer_summary {
 	double	min_prob;
 	double	mean_entropy;
 	double	seq_prob;	/* exp(sum of log-probabilities) */
+	double	confidence;	/* exp(mean_logprob): the geometric mean
+				 * token probability, what calibration scores */
 	double	decode_tps;
 	double	prompt_tps;
 };

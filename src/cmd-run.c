@@ -21,6 +21,7 @@
 #include "compare.h"
 #include "engine.h"
 #include "generate.h"
+#include "history.h"
 #include "model.h"
 #include "kern.h"
 #include "kpool.h"
@@ -28,8 +29,6 @@
 #include "transformer.h"
 #include "variant.h"
 #include "vocab.h"
-
-#define RUN_PIECE_MAX	(VOCAB_MAX_TOKEN_BYTES + 64)
 
 static int cmd_run_exec(int, char **);
 
@@ -72,6 +71,11 @@ const struct cmd_entry cmd_run_entry = {
 "      --json              print JSON Lines instead: one object per finished\n"
 "                          answer with its text and figures\n"
 "      --json-tokens       with --json, also one object per generated token\n"
+"      --db PATH           record the prompt and answers in this history\n"
+"                          database (default: $XDG_DATA_HOME/qcmp/history.db,\n"
+"                          else ~/.local/share/qcmp/history.db); the table\n"
+"                          and --json give each answer's number for qcmp rate\n"
+"      --no-history        record nothing\n"
 "  -v, --verbose           print build time, MB and resident MB of each variant,\n"
 "                          and prompt and decode tokens/s, on stderr\n"
 "  With the raw template the prompt is echoed before the answer, as a text\n"
@@ -94,28 +98,14 @@ struct run_opts {
 	int			 tmpl;		/* -1: from the model */
 	int			 verbose;
 	int			 threads;
+	const char		*db;		/* NULL: the default */
+	int			 no_history;
+	struct store		*store;		/* open history, or NULL */
 	struct gen_params	 gen;
 };
 
 static int run_each(struct model **, int, const struct run_opts *,
     const char *);
-
-struct run_out {
-	struct detok	 dt;
-	char		*buf;
-};
-
-static int
-run_on_token(void *arg, const struct gen_token *tok)
-{
-	struct run_out	*o = arg;
-	size_t		 n;
-
-	n = detok_push(&o->dt, tok->info.id, o->buf, RUN_PIECE_MAX);
-	fwrite(o->buf, 1, n, stdout);
-	fflush(stdout);
-	return (0);
-}
 
 /* The prompt's token ids under the chat template (*t); returns an exit
  * code. */
@@ -140,71 +130,6 @@ run_encode(const struct model *m, const struct run_opts *o, const char *user,
 		cli_error("%s", err.msg);
 		return (cli_exit_code(rc));
 	}
-	return (0);
-}
-
-/* Prints the prompt as the model saw it (raw template only), through d. */
-static void
-run_echo(struct detok *d, enum chat_tmpl t, const int32_t *ids, size_t n_ids,
-    char *buf)
-{
-	if (t != CHAT_RAW)
-		return;
-	for (size_t i = 0; i < n_ids; i++)
-		fwrite(buf, 1, detok_push(d, ids[i], buf, RUN_PIECE_MAX),
-		    stdout);
-	fflush(stdout);
-}
-
-static void
-run_stats(const char *name, const struct gen_stats *st, double cpu_ms)
-{
-	fprintf(stderr, "qcmp: %s%sprompt %d tokens, %.1f tok/s; decode %d "
-	    "tokens, %.1f tok/s; ", name ? name : "", name ? ": " : "",
-	    st->n_prompt, st->prompt_ms > 0 ? st->n_prompt * 1e3 /
-	    st->prompt_ms : 0.0, st->n_gen, st->gen_ms > 0 ? st->n_gen * 1e3 /
-	    st->gen_ms : 0.0);
-	if (cpu_ms >= 0)
-		fprintf(stderr, "cpu %.1f ms; ", cpu_ms);
-	fprintf(stderr, "context %d; finished: %s\n", st->n_ctx,
-	    generate_finish_name(st->finish));
-}
-
-/* Answers one prompt; returns an exit code. */
-static int
-run_prompt(const struct model *m, const struct run_opts *o, const char *user)
-{
-	struct qerr		 err;
-	struct gen_stats	 st;
-	struct run_out		 out;
-	enum chat_tmpl		 t;
-	int32_t			*ids = NULL;
-	size_t			 n_ids, n;
-	int			 rc;
-
-	if ((rc = run_encode(m, o, user, &t, &ids, &n_ids)) != 0)
-		return (rc);
-	if ((out.buf = malloc(RUN_PIECE_MAX)) == NULL) {
-		free(ids);
-		cli_error("out of memory");
-		return (CLI_EXIT_FAIL);
-	}
-	detok_init(&out.dt, m->vocab);
-	run_echo(&out.dt, t, ids, n_ids, out.buf);
-	rc = generate(m, ids, n_ids, &o->gen, run_on_token, &out, &st, &err);
-	free(ids);
-	if (rc != Q_OK) {
-		free(out.buf);
-		cli_error("%s", err.msg);
-		return (cli_exit_code(rc));
-	}
-	n = detok_flush(&out.dt, out.buf, RUN_PIECE_MAX);
-	fwrite(out.buf, 1, n, stdout);
-	fputc('\n', stdout);
-	fflush(stdout);
-	free(out.buf);
-	if (o->verbose)
-		run_stats(NULL, &st, -1);
 	return (0);
 }
 
@@ -261,7 +186,7 @@ static int
 run_parse(int argc, char **argv, struct run_opts *o)
 {
 	enum { O_TEMP = 256, O_TOPK, O_TOPP, O_SYSTEM, O_TMPL, O_VARIANTS,
-	    O_ISOLATED, O_JSON, O_JSON_TOKENS };
+	    O_ISOLATED, O_JSON, O_JSON_TOKENS, O_DB, O_NO_HISTORY };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "tokenizer", required_argument, NULL, 'z' },
@@ -280,6 +205,8 @@ run_parse(int argc, char **argv, struct run_opts *o)
 		{ "isolated", no_argument, NULL, O_ISOLATED },
 		{ "json", no_argument, NULL, O_JSON },
 		{ "json-tokens", no_argument, NULL, O_JSON_TOKENS },
+		{ "db", required_argument, NULL, O_DB },
+		{ "no-history", no_argument, NULL, O_NO_HISTORY },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -357,6 +284,8 @@ run_parse(int argc, char **argv, struct run_opts *o)
 		case O_ISOLATED: o->isolated = 1; break;
 		case O_JSON: o->json = 1; break;
 		case O_JSON_TOKENS: o->json = o->json_tokens = 1; break;
+		case O_DB: o->db = optarg; break;
+		case O_NO_HISTORY: o->no_history = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'h':
 			cli_usage(&cmd_run_entry, 1);
@@ -456,19 +385,32 @@ run_each(struct model **v, int n, const struct run_opts *o, const char *text)
 {
 	struct compare_opts	 co = { .isolated = o->isolated,
 				    .json = o->json,
-				    .json_tokens = o->json_tokens };
+				    .json_tokens = o->json_tokens,
+				    .verbose = o->verbose };
+	struct history		 h;
+	struct history_prompt	 hp;
 	struct qerr		 err;
 	enum chat_tmpl		 t;
 	int32_t			*ids;
 	size_t			 n_ids;
 	int			 rc;
 
-	if (n == 1 && !o->json)
-		return (run_prompt(v[0], o, text));
 	if ((rc = run_encode(v[0], o, text, &t, &ids, &n_ids)) != 0)
 		return (rc);
 	co.echo = t == CHAT_RAW;
 	co.columns = run_columns();
+	co.plain = n == 1;
+	if (o->store != NULL) {
+		hp = (struct history_prompt){ "run", text, o->system,
+		    chat_name(t), &o->gen, (int)n_ids };
+		if ((rc = history_begin(&h, o->store, v, n, &hp,
+		    &err)) != Q_OK) {
+			free(ids);
+			cli_error("%s", err.msg);
+			return (cli_exit_code(rc));
+		}
+		co.hist = &h;
+	}
 	rc = compare_run(v, n, ids, n_ids, &o->gen, &co, &err);
 	free(ids);
 	if (rc != Q_OK && rc != Q_EFORMAT) {
@@ -506,9 +448,8 @@ run_files(const struct run_opts *o, struct model **v, int *nv)
 }
 
 static int
-cmd_run_exec(int argc, char **argv)
+run_main(struct run_opts *o)
 {
-	struct run_opts	 o;
 	struct model	*m, *v[RUN_MAX_VARIANTS];
 	struct kpool	*pool = NULL;
 	struct qerr	 err;
@@ -516,11 +457,9 @@ cmd_run_exec(int argc, char **argv)
 	char		*text;
 	int		 rc, nv = 1, threads;
 
-	if ((rc = run_parse(argc, argv, &o)) != 0)
-		return (rc < 0 ? 0 : rc);
-	if ((rc = cli_load_model(o.model, o.tokenizer, &m)) != 0)
+	if ((rc = cli_load_model(o->model, o->tokenizer, &m)) != 0)
 		return (rc);
-	threads = o.threads > 0 ? o.threads :
+	threads = o->threads > 0 ? o->threads :
 	    (int)sysconf(_SC_NPROCESSORS_ONLN);
 	transformer_blas_threads(threads);
 	if (kpool_new(threads, &pool, &err) != Q_OK) {
@@ -528,34 +467,34 @@ cmd_run_exec(int argc, char **argv)
 		model_free(m);
 		return (cli_exit_code(Q_EUSAGE));
 	}
-	o.gen.pool = pool;
+	o->gen.pool = pool;
 	v[0] = m;
-	if (o.variants != NULL && (nv = run_variants(m, o.variants, o.verbose,
+	if (o->variants != NULL && (nv = run_variants(m, o->variants, o->verbose,
 	    v)) < 0) {
 		kpool_free(pool);
 		model_free(m);
 		return (CLI_EXIT_USAGE);
 	}
-	if (o.n_more > 0 && (rc = run_files(&o, v, &nv)) != 0) {
+	if (o->n_more > 0 && (rc = run_files(o, v, &nv)) != 0) {
 		for (int i = 1; i < nv; i++)
 			model_free(v[i]);
 		kpool_free(pool);
 		model_free(m);
 		return (rc);
 	}
-	if (o.prompt != NULL)
-		rc = run_each(v, nv, &o, o.prompt);
-	else if (o.file == NULL && isatty(STDIN_FILENO))
-		rc = run_interactive(v, nv, &o);
+	if (o->prompt != NULL)
+		rc = run_each(v, nv, o, o->prompt);
+	else if (o->file == NULL && isatty(STDIN_FILENO))
+		rc = run_interactive(v, nv, o);
 	else {
-		f = o.file ? fopen(o.file, "rb") : stdin;
+		f = o->file ? fopen(o->file, "rb") : stdin;
 		if (f == NULL || (text = run_slurp(f)) == NULL) {
 			cli_error("%s: cannot read the prompt (missing, "
 			    "unreadable, or contains a NUL byte)",
-			    o.file ? o.file : "standard input");
+			    o->file ? o->file : "standard input");
 			rc = CLI_EXIT_FAIL;
 		} else {
-			rc = run_each(v, nv, &o, text);
+			rc = run_each(v, nv, o, text);
 			free(text);
 		}
 		if (f != NULL && f != stdin)
@@ -566,5 +505,23 @@ cmd_run_exec(int argc, char **argv)
 			model_free(v[i]);
 	kpool_free(pool);
 	model_free(m);
+	return (rc);
+}
+
+static int
+cmd_run_exec(int argc, char **argv)
+{
+	struct run_opts	 o;
+	struct qerr	 err;
+	int		 rc;
+
+	if ((rc = run_parse(argc, argv, &o)) != 0)
+		return (rc < 0 ? 0 : rc);
+	if (!o.no_history && history_open(o.db, 0, &o.store, &err) != Q_OK) {
+		cli_error("%s", err.msg);
+		return (CLI_EXIT_FAIL);
+	}
+	rc = run_main(&o);
+	store_close(o.store);
 	return (rc);
 }

@@ -21,33 +21,11 @@
 #include "tokenizer.h"
 #include "variant.h"
 
-const char *
-compare_name(const struct model *v)
-{
-	if (v->label != NULL)
-		return (v->label);
-	return (v->master ? v->name : "f32");
-}
-
-static double
-compare_bpw(const struct model *v)
-{
-	return (v->master ? kern_get(v->layers[0].wq.fmt)->bits_per_weight :
-	    model_matrix_bpw(v));
-}
-
-static double
-compare_mb(const struct model *v)
-{
-	return ((v->master ? (double)variant_bytes(v) : (double)v->file_size) /
-	    1e6);
-}
-
 static void
 compare_header(const struct model *v, int first)
 {
 	printf("%s== %s: %.5g bits/weight, %.2f MB ==\n", first ? "" : "\n",
-	    compare_name(v), compare_bpw(v), compare_mb(v));
+	    variant_name(v), variant_bpw(v), variant_weight_bytes(v) / 1e6);
 }
 
 static void
@@ -68,7 +46,7 @@ compare_json_token(const struct model *v, const struct engine_event *ev)
 	const struct sample_info	*s = &ev->tok.info;
 
 	printf("{\"event\":\"token\",\"variant\":");
-	json_str(stdout, compare_name(v), strlen(compare_name(v)));
+	json_str(stdout, variant_name(v), strlen(variant_name(v)));
 	printf(",\"index\":%d,\"id\":%d,\"piece\":", ev->tok.index, s->id);
 	json_str(stdout, ev->piece ? ev->piece : "",
 	    ev->piece ? strlen(ev->piece) : 0);
@@ -107,17 +85,17 @@ compare_div(struct model **v, int i, const struct answer *ans,
 
 static void
 compare_json_answer(const struct model *v, const struct answer *a,
-    const struct div_stats *ds, int is_ref)
+    const struct div_stats *ds, int is_ref, int64_t answer_id)
 {
 	struct answer_summary	s;
 
 	answer_summarise(a, &s);
 	printf("{\"event\":\"answer\",\"variant\":");
-	json_str(stdout, compare_name(v), strlen(compare_name(v)));
+	json_str(stdout, variant_name(v), strlen(variant_name(v)));
 	printf(",\"bits_per_weight\":");
-	json_num(stdout, compare_bpw(v));
+	json_num(stdout, variant_bpw(v));
 	printf(",\"weight_mb\":");
-	json_num(stdout, compare_mb(v));
+	json_num(stdout, variant_weight_bytes(v) / 1e6);
 	printf(",\"text\":");
 	json_str(stdout, a->text ? a->text : "", a->len);
 	printf(",\"n_tokens\":%d,\"n_prompt\":%d,\"finish\":\"%s\"", a->n,
@@ -153,6 +131,10 @@ compare_json_answer(const struct model *v, const struct answer *a,
 		else
 			printf("null");
 	}
+	printf(",\"confidence\":");
+	json_num(stdout, s.confidence);
+	if (answer_id > 0)
+		printf(",\"answer_id\":%lld", (long long)answer_id);
 	printf("}\n");
 }
 
@@ -260,7 +242,7 @@ compare_status(struct model **v, int n, const struct answer *ans)
 {
 	fprintf(stderr, "\r\033[K");
 	for (int i = 0; i < n; i++)
-		fprintf(stderr, "%s%s %d%s", i ? "  " : "", compare_name(v[i]),
+		fprintf(stderr, "%s%s %d%s", i ? "  " : "", variant_name(v[i]),
 		    ans[i].n, ans[i].done ? " done" : "");
 	fflush(stderr);
 }
@@ -276,8 +258,8 @@ compare_columns(struct model **v, int n, const struct answer *ans, int width)
 	char		  head[64];
 
 	for (int i = 0; i < n; i++) {
-		snprintf(head, sizeof head, "%s (%.3g b/w)", compare_name(v[i]),
-		    compare_bpw(v[i]));
+		snprintf(head, sizeof head, "%s (%.3g b/w)", variant_name(v[i]),
+		    variant_bpw(v[i]));
 		printf("%s%-*.*s", i ? " | " : "", cw, cw, head);
 	}
 	printf("\n");
@@ -314,38 +296,76 @@ compare_columns(struct model **v, int n, const struct answer *ans, int width)
 
 static void
 compare_table(struct model **v, int n, const struct answer *ans,
-    const int32_t *ids, size_t n_ids)
+    const struct div_stats *dv, const struct history *h)
 {
 	int	w = 6;
 
 	for (int i = 0; i < n; i++)
-		if ((int)strlen(compare_name(v[i])) > w)
-			w = (int)strlen(compare_name(v[i]));
-	printf("\n%-*s %7s %7s %6s %8s %8s %8s %8s %6s %7s %7s %8s %6s\n",
+		if ((int)strlen(variant_name(v[i])) > w)
+			w = (int)strlen(variant_name(v[i]));
+	printf("\n%-*s %7s %7s %6s %8s %8s %8s %8s %6s %7s %7s %8s %6s%s\n",
 	    w, "", "bits/w", "MB", "tokens", "ttft ms", "tok/s", "cpu ms",
-	    "mean lp", "min p", "entropy", "1st div", "KLD", "top-1");
+	    "mean lp", "min p", "entropy", "1st div", "KLD", "top-1",
+	    h != NULL ? "  answer" : "");
 	for (int i = 0; i < n; i++) {
 		struct answer_summary	s;
-		struct div_stats	ds;
+		const struct div_stats	*ds = &dv[i];
 		char			fd[16] = "-", kl[16] = "-", t1[16] = "-";
+		char			id[32] = "";
 
 		answer_summarise(&ans[i], &s);
 		if (i > 0) {
-			compare_div(v, i, ans, ids, n_ids, &ds);
-			if (ds.first >= 0)
-				snprintf(fd, sizeof fd, "%d", ds.first);
+			if (ds->first >= 0)
+				snprintf(fd, sizeof fd, "%d", ds->first);
 			else
 				snprintf(fd, sizeof fd, "none");
-			if (ds.n > 0) {
-				snprintf(kl, sizeof kl, "%.5f", ds.kld);
-				snprintf(t1, sizeof t1, "%.3f", ds.top1);
+			if (ds->n > 0) {
+				snprintf(kl, sizeof kl, "%.5f", ds->kld);
+				snprintf(t1, sizeof t1, "%.3f", ds->top1);
 			}
 		}
+		if (h != NULL && h->answer_id[i] > 0)
+			snprintf(id, sizeof id, "  %6lld",
+			    (long long)h->answer_id[i]);
 		printf("%-*s %7.4g %7.2f %6d %8.1f %8.1f %8.1f %8.3f %6.3f "
-		    "%7.3f %7s %8s %6s\n", w, compare_name(v[i]),
-		    compare_bpw(v[i]), compare_mb(v[i]), ans[i].n,
+		    "%7.3f %7s %8s %6s%s\n", w, variant_name(v[i]),
+		    variant_bpw(v[i]), variant_weight_bytes(v[i]) / 1e6, ans[i].n,
 		    ans[i].ttft_ms, s.decode_tps, ans[i].cpu_ms,
-		    s.mean_logprob, s.min_prob, s.mean_entropy, fd, kl, t1);
+		    s.mean_logprob, s.min_prob, s.mean_entropy, fd, kl, t1, id);
+	}
+	if (h != NULL && h->prompt_id > 0)
+		printf("\nprompt %lld; rate an answer with: qcmp rate ANSWER "
+		    "correct|partial|wrong\n", (long long)h->prompt_id);
+}
+
+/* The figures line -v prints for one answer. */
+static void
+compare_stats(const struct model *v, const struct answer *a, int named)
+{
+	const struct gen_stats	*st = &a->stats;
+
+	fprintf(stderr, "qcmp: %s%sprompt %d tokens, %.1f tok/s; decode %d "
+	    "tokens, %.1f tok/s; cpu %.1f ms; context %d; finished: %s\n",
+	    named ? variant_name(v) : "", named ? ": " : "", st->n_prompt,
+	    st->prompt_ms > 0 ? st->n_prompt * 1e3 / st->prompt_ms : 0.0,
+	    st->n_gen, st->gen_ms > 0 ? st->n_gen * 1e3 / st->gen_ms : 0.0,
+	    a->cpu_ms, st->n_ctx, generate_finish_name(st->finish));
+}
+
+/* Records answer i once it is done; a failure to record is reported and
+ * remembered, the comparison goes on. */
+static void
+compare_record(const struct compare_opts *o, int i, const struct answer *a,
+    int *hist_rc)
+{
+	struct qerr	err;
+	int		rc;
+
+	if (o->hist == NULL || *hist_rc != Q_OK)
+		return;
+	if ((rc = history_answer(o->hist, i, a, &err)) != Q_OK) {
+		fprintf(stderr, "qcmp: history: %s\n", err.msg);
+		*hist_rc = rc;
 	}
 }
 
@@ -355,12 +375,16 @@ compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
     struct qerr *err)
 {
 	struct answer		 ans[ENGINE_MAX_VARIANTS];
+	struct div_stats	 dv[ENGINE_MAX_VARIANTS];
 	size_t			 shown[ENGINE_MAX_VARIANTS] = { 0 };
 	struct engine		*e;
 	struct engine_event	 ev;
 	int			 rc, next = 0, failed = Q_OK, side;
+	int			 hist_rc = Q_OK;
 
-	if ((rc = engine_new(v, n, o->isolated, &e, err)) != Q_OK)
+	/* a bad setting is one error, not one per variant */
+	if ((rc = generate_check(v[0], p, n_ids, err)) != Q_OK ||
+	    (rc = engine_new(v, n, o->isolated, &e, err)) != Q_OK)
 		return (rc);
 	if ((rc = engine_start(e, ids, n_ids, p, err)) != Q_OK) {
 		engine_free(e);
@@ -370,7 +394,8 @@ compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
 		answer_init(&ans[i]);
 	side = !o->json && n > 1 && o->columns >= n * 20 + 3 * (n - 1);
 	if (!o->json && !side) {
-		compare_header(v[0], 1);
+		if (!o->plain)
+			compare_header(v[0], 1);
 		if (o->echo)
 			compare_echo(v[0], ids, n_ids);
 	}
@@ -382,10 +407,15 @@ compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
 			if (o->json && o->json_tokens)
 				compare_json_token(v[i], &ev);
 			free(ev.piece);
-		} else if (ev.rc != Q_OK) {
-			fprintf(stderr, "qcmp: %s: %s\n", compare_name(v[i]),
-			    ev.err);
-			failed = ev.rc;
+		} else {
+			if (ev.rc != Q_OK) {
+				fprintf(stderr, "qcmp: %s: %s\n",
+				    variant_name(v[i]), ev.err);
+				failed = ev.rc;
+			}
+			compare_record(o, i, &ans[i], &hist_rc);
+			if (o->verbose)
+				compare_stats(v[i], &ans[i], n > 1);
 		}
 		if (o->json)
 			continue;
@@ -411,16 +441,21 @@ compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
 		fflush(stdout);
 	}
 	engine_free(e);
-	if (failed == Q_OK && o->json) {
-		for (int i = 0; i < n; i++) {
-			struct div_stats ds;
+	memset(dv, 0, sizeof dv);
+	for (int i = 1; failed == Q_OK && i < n; i++) {
+		struct qerr herr;
 
-			memset(&ds, 0, sizeof ds);
-			if (i > 0)
-				compare_div(v, i, ans, ids, n_ids, &ds);
-			compare_json_answer(v[i], &ans[i], &ds, i == 0);
-		}
-	} else if (failed == Q_OK) {
+		compare_div(v, i, ans, ids, n_ids, &dv[i]);
+		if (o->hist != NULL && hist_rc == Q_OK &&
+		    (hist_rc = history_divergence(o->hist, i, &dv[i],
+		    &herr)) != Q_OK)
+			fprintf(stderr, "qcmp: history: %s\n", herr.msg);
+	}
+	if (failed == Q_OK && o->json) {
+		for (int i = 0; i < n; i++)
+			compare_json_answer(v[i], &ans[i], &dv[i], i == 0,
+			    o->hist != NULL ? o->hist->answer_id[i] : 0);
+	} else if (failed == Q_OK && !o->plain) {
 		if (side) {
 			fprintf(stderr, "\r\033[K");
 			if (o->echo) {
@@ -429,12 +464,15 @@ compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
 			}
 			compare_columns(v, n, ans, o->columns);
 		}
-		compare_table(v, n, ans, ids, n_ids);
+		compare_table(v, n, ans, dv, o->hist);
 	}
 	fflush(stdout);
 	for (int i = 0; i < n; i++)
 		answer_free(&ans[i]);
 	if (failed != Q_OK)
 		return (qerr_set(err, failed, "a variant failed"));
+	if (hist_rc != Q_OK)
+		return (qerr_set(err, Q_EFORMAT, "the answers were not all "
+		    "recorded in the history"));
 	return (Q_OK);
 }

@@ -2,7 +2,8 @@
  * compare.h: the command-line view of several variants answering one
  * prompt: the answers one after another in list order (the first
  * unfinished one streaming live), a table of size, speed, confidence and
- * divergence from the first variant, or JSON Lines.
+ * divergence from the first variant, or JSON Lines.  Each answer is
+ * recorded in the history as it finishes.
  */
 #ifndef QCMP_COMPARE_H
 #define QCMP_COMPARE_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 
 #include "generate.h"
+#include "history.h"
 #include "model.h"
 #include "qerr.h"
 
@@ -22,6 +24,10 @@ struct compare_opts {
 	int	 columns;	/* > 0: a terminal this wide; the answers go
 				 * side by side once done, with a live status
 				 * line on stderr meanwhile */
+	int	 plain;		/* one variant: only its text, as llama2.c
+				 * prints it (no header, no table) */
+	int	 verbose;	/* a figures line per answer on stderr */
+	struct history *hist;	/* records every answer, or NULL */
 };
 
 /* Runs v[0..n) on prompt (ids, BOS included) and prints; returns Q_OK or
@@ -29,7 +35,5 @@ struct compare_opts {
 int	compare_run(struct model **v, int n, const int32_t *ids, size_t n_ids,
 	    const struct gen_params *p, const struct compare_opts *o,
 	    struct qerr *err);
-/* A variant's display name: its format, or "f32" for an f32 master. */
-const char *compare_name(const struct model *v);
 
 #endif

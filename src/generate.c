@@ -48,6 +48,22 @@ generate_ctx(const struct model *m, const struct gen_params *p,
 }
 
 int
+generate_check(const struct model *m, const struct gen_params *p,
+    size_t n_prompt, struct qerr *err)
+{
+	struct sampler	s;
+	int		n_ctx, rc;
+
+	if ((rc = generate_ctx(m, p, n_prompt, &n_ctx, err)) != Q_OK)
+		return (rc);
+	if ((rc = sampler_init(&s, m->cfg.n_vocab, p->temp, p->top_k,
+	    p->top_p, p->seed, err)) != Q_OK)
+		return (rc);
+	sampler_free(&s);
+	return (Q_OK);
+}
+
+int
 generate(const struct model *m, const int32_t *prompt, size_t n_prompt,
     const struct gen_params *p, gen_token_cb cb, void *arg,
     struct gen_stats *st, struct qerr *err)

@@ -61,6 +61,10 @@ typedef int (*gen_token_cb)(void *arg, const struct gen_token *tok);
  * not fit. */
 int	generate_ctx(const struct model *m, const struct gen_params *p,
 	    size_t n_prompt, int *n_ctx, struct qerr *err);
+/* Q_OK when generate() would accept p for a prompt of n_prompt tokens;
+ * else Q_EUSAGE saying which setting is wrong. */
+int	generate_check(const struct model *m, const struct gen_params *p,
+	    size_t n_prompt, struct qerr *err);
 /* Generates an answer to prompt[0..n_prompt) (BOS already included). */
 int	generate(const struct model *m, const int32_t *prompt, size_t n_prompt,
 	    const struct gen_params *p, gen_token_cb cb, void *arg,

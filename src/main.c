@@ -12,6 +12,10 @@
 
 static const struct cmd_entry *const main_cmds[] = {
 	&cmd_run_entry,
+	&cmd_rate_entry,
+	&cmd_history_entry,
+	&cmd_show_entry,
+	&cmd_report_entry,
 	&cmd_info_entry,
 	&cmd_bench_entry,
 	NULL

@@ -199,6 +199,27 @@ variant_bytes(const struct model *v)
 	return (n);
 }
 
+const char *
+variant_name(const struct model *v)
+{
+	if (v->label != NULL)
+		return (v->label);
+	return (v->master ? v->name : kern_get(v->layers[0].wq.fmt)->name);
+}
+
+double
+variant_bpw(const struct model *v)
+{
+	return (v->master ? kern_get(v->layers[0].wq.fmt)->bits_per_weight :
+	    model_matrix_bpw(v));
+}
+
+uint64_t
+variant_weight_bytes(const struct model *v)
+{
+	return (v->master ? variant_bytes(v) : v->file_size);
+}
+
 int
 variant_build(const struct model *master, enum kfmt fmt, struct model **out,
     struct qerr *err)

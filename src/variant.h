@@ -29,5 +29,12 @@ int	variant_build(const struct model *master, enum kfmt fmt,
 	    struct model **out, struct qerr *err);
 /* Bytes of weight data the variant allocated. */
 uint64_t variant_bytes(const struct model *v);
+/* What comparisons call v (a built variant or a loaded model): its label,
+ * else its layer matrices' format ("q8_0", "f32"). */
+const char *variant_name(const struct model *v);
+/* Bits per weight of v's layer matrices. */
+double	variant_bpw(const struct model *v);
+/* Bytes of v's weights: allocated for a built variant, else its file's. */
+uint64_t variant_weight_bytes(const struct model *v);
 
 #endif

@@ -24,4 +24,14 @@ const struct kern_isa_kernels kern_avx2_kernels = {
 		[KFMT_F16] = f16_dequantize_avx2,
 		[KFMT_BF16] = bf16_dequantize_avx2,
 	},
+	.from_float = {
+		[KFMT_F16] = f16_quantize_avx2,
+		[KFMT_BF16] = bf16_quantize_avx2,
+		[KFMT_Q8_0] = q8_0_quantize_avx2,
+		[KFMT_Q4_0] = q4_0_quantize_avx2,
+		[KFMT_TQ1_0] = tq1_0_quantize_avx2,
+		[KFMT_TQ2_0] = tq2_0_quantize_avx2,
+		[KFMT_T2] = t2_quantize_avx2,
+		[KFMT_T2M] = t2m_quantize_avx2,
+	},
 };

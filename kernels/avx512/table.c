@@ -19,4 +19,12 @@ const struct kern_isa_kernels kern_avx512_kernels = {
 		[KFMT_T2] = t2_matvec_avx512,
 		[KFMT_T2M] = t2_matvec_avx512,	/* same layout */
 	},
+	/* f16, bf16 and tq1_0 take the AVX2 quantizers */
+	.from_float = {
+		[KFMT_Q8_0] = q8_0_quantize_avx512,
+		[KFMT_Q4_0] = q4_0_quantize_avx512,
+		[KFMT_TQ2_0] = tq2_0_quantize_avx512,
+		[KFMT_T2] = t2_quantize_avx512,
+		[KFMT_T2M] = t2m_quantize_avx512,
+	},
 };

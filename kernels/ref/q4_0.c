@@ -12,37 +12,57 @@
 
 #include "kern-impl.h"
 
+/* The nibble of p = x * id: v = p + 8.5, rounded once more (the add is a
+ * statement of its own, so no compiler fuses it with the multiply).  v
+ * lies in [0.5, 16.5] whenever 1 / d is finite; truncation rounds half
+ * up, and only the extreme's opposite can reach 16, hence the clamp.  A
+ * block too small for a finite 1 / d (max below about 2^-125, its scale
+ * fp16 zero anyway) gives v = +-inf or NaN, stored as nibble 0: what the
+ * format has always stored there, now without casting inf to int. */
+static inline int
+q4_0_code(float p)
+{
+	float	v;
+	int	q;
+
+	v = p + 8.5f;
+	q = (int)(v >= 0.0f && v <= 16.5f ? v : 0.0f);
+	return (q < 15 ? q : 15);
+}
+
 void
 q4_0_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
 {
 	block_q4_0	*y = vy;
 	int64_t		 nb, i;
-	float		 amax, max, d, id;
+	float		 a, amax, max, d, id;
 	int		 j, lo, hi;
 
 	assert(n % QK_Q4_0 == 0);
 	nb = n / QK_Q4_0;
 	for (i = 0; i < nb; i++, x += QK_Q4_0) {
 		/* Signed extreme: it maps to nibble 0 (-8) exactly, using the
-		 * asymmetric side of the range for the larger magnitude. */
-		amax = max = 0.0f;
+		 * asymmetric side of the range for the larger magnitude.  It
+		 * is the first x[j] of greatest |x[j]| (NaNs skipped), or +0
+		 * when all are zero; found in two passes, without a branch
+		 * per weight to mispredict. */
+		amax = 0.0f;
 		for (j = 0; j < QK_Q4_0; j++) {
-			if (amax < fabsf(x[j])) {
-				amax = fabsf(x[j]);
-				max = x[j];
-			}
+			a = fabsf(x[j]);
+			amax = a > amax ? a : amax;
+		}
+		max = 0.0f;
+		if (amax != 0.0f) {
+			for (j = 0; fabsf(x[j]) != amax; j++)
+				continue;
+			max = x[j];
 		}
 		d = max / -8.0f;
 		id = d != 0.0f ? 1.0f / d : 0.0f;
 		y[i].d = kern_f32_to_f16(d);
 		for (j = 0; j < QK_Q4_0 / 2; j++) {
-			/* x*id + 8.5 lies in [0.5, 16.5]; truncation rounds
-			 * half up, and only the extreme's opposite can
-			 * reach 16, hence the clamp. */
-			lo = (int8_t)(x[j] * id + 8.5f);
-			hi = (int8_t)(x[j + QK_Q4_0 / 2] * id + 8.5f);
-			lo = lo < 15 ? lo : 15;
-			hi = hi < 15 ? hi : 15;
+			lo = q4_0_code(x[j] * id);
+			hi = q4_0_code(x[j + QK_Q4_0 / 2] * id);
 			y[i].qs[j] = (uint8_t)(lo | hi << 4);
 		}
 	}

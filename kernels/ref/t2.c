@@ -26,9 +26,10 @@ t2_pack(const float *x, float id, uint8_t qs[QK_T2 / 4])
 
 		for (int l = 0; l < 4; l++) {
 			float	v = x[l * 8 + m] * id;
-			/* clip before rounding: v may be huge (absmean) */
-			int	t = v >= 1.5f ? 1 : v <= -1.5f ? -1 :
-				    kern_round_even(v);
+			/* round half to even, clipped to [-1, 1]: two
+			 * compares, whatever v is (huge under absmean, inf
+			 * when 1 / amax overflows, NaN as 0 * inf -> 0) */
+			int	t = (v > 0.5f) - (v < -0.5f);
 
 			b |= (uint8_t)((t + 1) << (2 * l));
 		}
@@ -45,8 +46,9 @@ t2_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
 	for (int64_t i = 0; i < n / QK_T2; i++, x += QK_T2) {
 		float	amax = 0.0f;
 
+		/* fmaxf inline: a NaN fails the compare, as fmaxf skips it */
 		for (int m = 0; m < QK_T2; m++)
-			amax = fmaxf(amax, fabsf(x[m]));
+			amax = fabsf(x[m]) > amax ? fabsf(x[m]) : amax;
 		y[i].d = kern_f32_to_f16(amax);
 		t2_pack(x, amax != 0.0f ? 1.0f / amax : 0.0f, y[i].qs);
 	}
@@ -65,11 +67,13 @@ t2m_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
 	kern_half	 sh;
 
 	assert(n % QK_T2 == 0);
-	for (int64_t i = 0; i < n; i++)
-		if (x[i] != 0.0f) {
-			sum += fabsf(x[i]);
-			nz++;
-		}
+	/* Adding a zero leaves sum (never -0) as it is, so only the count
+	 * needs the test.  The sum runs in index order: double rounding
+	 * makes the order part of the format. */
+	for (int64_t i = 0; i < n; i++) {
+		sum += fabsf(x[i]);
+		nz += x[i] != 0.0f;
+	}
 	s = nz > 0 ? (float)(sum / nz) : 0.0f;
 	sh = kern_f32_to_f16(s);
 	for (int64_t i = 0; i < n / QK_T2; i++) {

@@ -22,14 +22,23 @@ static const uint8_t tq1_0_pow3[5] = { 1, 3, 9, 27, 81 };
 static uint8_t
 tq1_0_pack(const float *x, int stride, int nt, float id)
 {
-	int	k, t, v;
+	float	v;
+	int	k, t, p;
 
-	v = 0;
+	p = 0;
 	for (k = 0; k < 5; k++) {
-		t = k < nt ? kern_round_away(x[k * stride] * id) + 1 : 0;
-		v = v * 3 + t;
+		/* round half away from zero: |v| <= 1 to an ulp or two
+		 * while 1 / amax is finite; past that v = +-inf keeps the
+		 * sign and NaN (0 * inf) gives 0, as the format always
+		 * stored */
+		if (k < nt) {
+			v = x[k * stride] * id;
+			t = 1 + (v >= 0.5f) - (v <= -0.5f);
+		} else
+			t = 0;
+		p = p * 3 + t;
 	}
-	return ((uint8_t)((v * 256 + 242) / 243));
+	return ((uint8_t)((p * 256 + 242) / 243));
 }
 
 /* Trit n of byte b: the wrapping uint8 multiply drops the n leading trits,
@@ -55,8 +64,8 @@ tq1_0_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
 	nb = n / QK_TQ1_0;
 	for (i = 0; i < nb; i++, x += QK_TQ1_0) {
 		amax = 0.0f;
-		for (m = 0; m < QK_TQ1_0; m++)
-			amax = fmaxf(amax, fabsf(x[m]));
+		for (m = 0; m < QK_TQ1_0; m++)	/* fmaxf, inline */
+			amax = fabsf(x[m]) > amax ? fabsf(x[m]) : amax;
 		id = amax != 0.0f ? 1.0f / amax : 0.0f;
 		y[i].d = kern_f32_to_f16(amax);
 		for (m = 0; m < 32; m++)	/* weights 0..159 */

@@ -12,6 +12,16 @@
 
 #include "kern-impl.h"
 
+/* The 2-bit code of v = x / amax, rounded half away from zero: |v| <= 1
+ * (to an ulp or two) whenever 1 / amax is finite, so two compares do it.
+ * In a block too small for that, v = +-inf keeps the sign and NaN (0 *
+ * inf) gives 0: what the format has always stored there. */
+static inline int
+tq2_0_code(float v)
+{
+	return (1 + (v >= 0.5f) - (v <= -0.5f));
+}
+
 void
 tq2_0_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
 {
@@ -25,8 +35,8 @@ tq2_0_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
 	nb = n / QK_TQ2_0;
 	for (i = 0; i < nb; i++, x += QK_TQ2_0) {
 		amax = 0.0f;
-		for (m = 0; m < QK_TQ2_0; m++)
-			amax = fmaxf(amax, fabsf(x[m]));
+		for (m = 0; m < QK_TQ2_0; m++)	/* fmaxf, inline */
+			amax = fabsf(x[m]) > amax ? fabsf(x[m]) : amax;
 		id = amax != 0.0f ? 1.0f / amax : 0.0f;
 		y[i].d = kern_f32_to_f16(amax);
 		/* Byte h+m gathers weights 32 apart, so one 32-byte load and
@@ -35,8 +45,8 @@ tq2_0_quantize_ref(const float *restrict x, void *restrict vy, int64_t n)
 			for (m = 0; m < 32; m++) {
 				b = 0;
 				for (l = 0; l < 4; l++) {
-					q = kern_round_away(x[h * 4 + l * 32 + m] *
-					    id) + 1;
+					q = tq2_0_code(x[h * 4 + l * 32 + m] *
+					    id);
 					b |= (uint8_t)(q << (2 * l));
 				}
 				y[i].qs[h + m] = b;
