@@ -146,7 +146,7 @@ bench_matrix(enum kfmt fmt, size_t bytes, int64_t *rows)
 	for (int64_t r = 0; r < BENCH_SEED_ROWS; r++) {
 		for (int i = 0; i < BENCH_COLS; i++)
 			x[i] = (float)rand() / RAND_MAX * 2.0f - 1.0f;
-		kern_get(fmt)->from_float_ref(x, w + r * rb, BENCH_COLS);
+		kern_get(fmt)->from_float(x, w + r * rb, BENCH_COLS);
 	}
 	for (int64_t r = BENCH_SEED_ROWS; r < n; r++)
 		memcpy(w + r * rb, w + (r % BENCH_SEED_ROWS) * rb, rb);

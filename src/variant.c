@@ -115,7 +115,7 @@ variant_rows(void *arg)
 			model_mat_row(j->src, r, row);
 			x = row;
 		}
-		kt->from_float_ref(x, j->data + rb * (size_t)r, j->cols);
+		kt->from_float(x, j->data + rb * (size_t)r, j->cols);
 	}
 	if (!direct)
 		free(row);
