@@ -3,6 +3,9 @@
  * small products per token, so waking workers must cost microseconds:
  * workers spin on a job counter for a short while before sleeping on a
  * condition variable, and the caller takes a share of the rows itself.
+ * Spinning turns into sched_yield after a few microseconds: when other
+ * processes (or other variants) share the cores, a waiter that only
+ * spins would burn the time slice the thread it waits for needs.
  * Rows are split in contiguous chunks of whole multiples of 16 so SIMD
  * kernels that work on row groups see full groups.
  */
@@ -11,10 +14,12 @@
 #include "kpool.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
+#define KPOOL_PAUSES	2000	/* polls before spinning yields the CPU */
 #define KPOOL_SPIN	20000	/* polls before a worker sleeps */
 #define KPOOL_ROW_GRAIN	16
 
@@ -66,6 +71,19 @@ kpool_run(struct kpool *p, int idx)
 		j->fn(j->w, j->cols, j->a, j->y, r0, r1);
 }
 
+/* One poll of a wait loop: a pause at first, then yield the CPU. */
+static void
+kpool_relax(int spins)
+{
+	if (spins > KPOOL_PAUSES) {
+		sched_yield();
+		return;
+	}
+#if defined(__x86_64__)
+	__builtin_ia32_pause();
+#endif
+}
+
 static void *
 kpool_worker(void *varg)
 {
@@ -81,9 +99,7 @@ kpool_worker(void *varg)
 		    memory_order_acquire)) == seen &&
 		    !atomic_load(&p->stop)) {
 			if (++spins < KPOOL_SPIN) {
-#if defined(__x86_64__)
-				__builtin_ia32_pause();
-#endif
+				kpool_relax(spins);
 				continue;
 			}
 			pthread_mutex_lock(&p->mu);
@@ -184,9 +200,7 @@ kpool_matvec(struct kpool *p, enum kfmt fmt, const void *w, int64_t rows,
 		pthread_cond_broadcast(&p->wake);
 	pthread_mutex_unlock(&p->mu);
 	kpool_run(p, 0);
-	while (atomic_load_explicit(&p->pending, memory_order_acquire) > 0) {
-#if defined(__x86_64__)
-		__builtin_ia32_pause();
-#endif
-	}
+	for (int spins = 1; atomic_load_explicit(&p->pending,
+	    memory_order_acquire) > 0; spins++)
+		kpool_relax(spins);
 }

@@ -14,7 +14,11 @@
  * into a per-row accumulator reduced at the end in a fixed order: each
  * row runs the same instructions whatever its neighbours, so its result
  * does not depend on the row split.  A partial last group uses masked
- * loads, which read nothing past the row or the activations.
+ * loads, which read nothing past the row or the activations.  Eight rows
+ * at once are too many streams for the hardware prefetchers once the
+ * matrix is in DRAM (12.7 GB/s against AVX2's 17 with four), so each row
+ * prefetches 1 KiB ahead of its reads (17+ GB/s; no cost in L2; a
+ * prefetch past the matrix is only a hint and never faults).
  */
 #include "config.h"
 
@@ -29,6 +33,7 @@
 #define Q4_ROWS		8
 #define Q4_GROUP	4			/* blocks per step */
 #define Q4_BB		((int)sizeof(block_q4_0))	/* 18 */
+#define Q4_PREFETCH	1024			/* bytes ahead in each row */
 
 /* Word indices into a group (words 0..35): the nibble fields of blocks
  * 0..3 in order, and each block's scale four times (its four lanes). */
@@ -112,10 +117,13 @@ q4_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
 
 		q4_0_prepare(&s, a, b, Q4_GROUP);
 		#pragma GCC unroll 16
-		for (r = 0; r < R; r++)
+		for (r = 0; r < R; r++) {
+			_mm_prefetch((const char *)(p + r * rb) + Q4_PREFETCH,
+			    _MM_HINT_T0);
 			acc[r] = q4_0_step(&s, _mm512_loadu_si512(p + r * rb),
 			    _mm512_castsi128_si512(_mm_loadl_epi64(
 			    (const __m128i *)(p + r * rb + 64))), acc[r]);
+		}
 	}
 	if (b < nb) {	/* a partial group: nothing read past the row */
 		const uint8_t	*p = w + b * Q4_BB;
