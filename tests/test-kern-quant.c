@@ -5,9 +5,10 @@
  * guard bytes, and adversarial rows: zero and -0 blocks, subnormals and
  * blocks whose inverse scale overflows, values up to 3e38, exact halves
  * between quantization steps, fp16 scales on rounding ties, underflow and
- * overflow, and t2m rows whose double sum of |x| depends on its order.
- * The adversarial rows are checked to be sharp: a quantizer that rounds
- * one tie the other way must disagree with the reference on them.
+ * overflow, and t2m rows whose double sum of |x| depends on its order,
+ * down to rows where that order changes the stored scale.  The ties are
+ * checked to be sharp: a quantizer that rounds them the other way must
+ * disagree with the reference on them.
  */
 #include "config.h"
 

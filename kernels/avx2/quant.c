@@ -339,7 +339,7 @@ t2_quantize_avx2(const float *restrict x, void *restrict vy, int64_t n)
  * double, and the count of non-zero x[i].  Every |x| is a multiple of the
  * unit u of the last place of the smallest non-zero one; while n times the
  * largest stays below 2^53 u, every partial sum in any order is an exact
- * double, so four lanes give the sequential sum.  Otherwise (or with inf
+ * double, so eight lanes give the sequential sum.  Otherwise (or with inf
  * or NaN about) the row is summed again in order. */
 static double
 t2m_abssum(const float *x, int64_t n, int64_t *nz)

@@ -12,8 +12,9 @@
  * every one of the 2^32 floats (checked exhaustively), so scales convert
  * in one instruction.  t2m's row mean is a sequential double sum in the
  * reference; when the row's magnitudes span few enough binades that every
- * partial sum is exact, any order gives that sum, so it is summed eight
- * lanes wide (t2m_abssum).  TQ1_0 has no twin here: the AVX2 one serves.
+ * partial sum is exact, any order gives that sum, so it is summed
+ * sixteen lanes wide (t2m_abssum).  TQ1_0, f16 and bf16 have no twins
+ * here: the AVX2 ones serve.
  */
 #include "config.h"
 
@@ -228,7 +229,7 @@ t2_quantize_avx512(const float *restrict x, void *restrict vy, int64_t n)
  * double, and the count of non-zero x[i].  Every |x| is a multiple of the
  * unit u of the last place of the smallest non-zero one; while n times the
  * largest stays below 2^53 u, every partial sum in any order is an exact
- * double, so eight lanes give the sequential sum.  Otherwise (or with inf
+ * double, so sixteen lanes give the sequential sum.  Otherwise (or with inf
  * or NaN about) the row is summed again in order. */
 static double
 t2m_abssum(const float *x, int64_t n, int64_t *nz)

@@ -1,23 +1,29 @@
 /*
  * tq1_0.c: the AVX-512 VNNI twin of tq1_0_matvec_ref.  A block's 52 code
  * bytes (qs, then qh) are read with one masked zmm load.  Trit n of a
- * byte is the top trit of v = byte * 3^n (mod 256), so v is multiplied by
- * 3 between trits with two byte additions, and the top trit, floor(3v /
- * 256), is the high byte of 3v: two vpmaddubsw (weights 3,0 and 0,3) give
- * 3v for the even and the odd bytes as 16-bit words, and a shift and a
- * vpternlogd merge their high bytes, exactly as the reference's wrapping
- * multiply and shift.  The five trit vectors keep the byte order of the
- * block (qs[0..31], qs[32..47], qh[0..3]), so the activations are
- * gathered to match (masked loads, once per block, shared by twelve rows):
- * trit n of qs[m] meets weight 32n + m, of qs[32 + m] weight 160 + 16n +
- * m, of qh[j] weight 240 + 4n + j (n < 4; qh's fifth trit meets zeros, as
- * the reference ignores it).  Trits are unsigned (t = w + 1), so each
- * lane starts from minus the sum of its activations and ends as the exact
- * sum of (t - 1) * a; no lane mixes activation blocks, so each is
- * converted to float times its own da, and the block's dw scales their
- * sum into a per-row accumulator reduced at the end in a fixed order:
- * each row runs the same instructions whatever its neighbours, so its
- * result does not depend on the row split.
+ * byte is the top trit of v = byte * 3^n (mod 256).  vpmaddubsw with
+ * weights (9, 0) and (0, 9) makes 9v of the even and the odd bytes as
+ * exact 16-bit words: their high bytes, merged by a shift and a
+ * vpternlogd, are floor(9v / 256) = 3 t(n) + t(n + 1), which two vpshufb
+ * split, and their low bytes are the next v, which the next vpmaddubsw
+ * (weights (m, 0)) reads straight from the words, so the even and the odd
+ * bytes stay apart and are never merged back; trit 4 comes the same way
+ * with m = 3.  This is exactly the reference's wrapping multiply and
+ * shift, for any byte.  The five trit vectors keep the byte order of the
+ * block (qs[0..31], qs[32..47], qh[0..3]), so the activations are gathered
+ * to match (masked loads, once per block, shared by twelve rows): trit n
+ * of qs[m] meets weight 32n + m, of qs[32 + m] weight 160 + 16n + m, of
+ * qh[j] weight 240 + 4n + j (n < 4; qh's fifth trit meets zeros, as the
+ * reference ignores it).  Trits are unsigned (t = w + 1), so each lane
+ * starts from minus the sum of its activations and ends as the exact sum
+ * of (t - 1) * a; no lane mixes activation blocks, so each is converted to
+ * float times its own da, and the block's dw scales their sum into a
+ * per-row accumulator reduced at the end in a fixed order: each row runs
+ * the same instructions whatever its neighbours, so its result does not
+ * depend on the row split.  Twelve rows read side by side are twelve
+ * strided streams that the hardware prefetchers follow poorly from DRAM,
+ * so each row step also prefetches one line of the next group of rows
+ * (the next 12 * row bytes), in address order.
  */
 #include "config.h"
 
@@ -72,22 +78,21 @@ tq1_0_prepare(struct tq1_0_act *s, const struct kact *a, int64_t b)
 	}
 }
 
-/* floor(m * v / 256) for each byte of v, m <= 9 (at most 8: two trits of
- * v, 3 * first + second), and in *next the byte m * v mod 256, v with
- * those trits shifted out; vpmaddubsw with weights (m, 0) and (0, m)
- * makes m * v of the even and the odd bytes as exact 16-bit words. */
+/* One decode step.  The low byte of each 16-bit word of *e (*o) is v of
+ * the even (odd) code byte; at the first step both are the code bytes
+ * themselves, and the weights (m, 0) and (0, m) pick the even and the odd
+ * ones.  vpmaddubsw makes them m * v as exact words (m is 9 or 3, so
+ * no saturation; the weight 0 drops the high byte), whose low bytes are
+ * the next v and whose high bytes, floor(m * v / 256), are the next two
+ * trits (or one) as a base-3 number, returned as bytes in place. */
 static inline __attribute__((always_inline)) __m512i
-tq1_0_top(__m512i v, int m, __m512i *next)
+tq1_0_top(__m512i *e, __m512i *o, int m, int first)
 {
-	__m512i	e, o;
-
-	e = _mm512_maddubs_epi16(v, _mm512_set1_epi16((short)m));
-	o = _mm512_maddubs_epi16(v, _mm512_set1_epi16((short)(m << 8)));
-	if (next != NULL)	/* (e & 0x00ff) | (o << 8) */
-		*next = _mm512_ternarylogic_epi32(e, _mm512_slli_epi16(o, 8),
-		    _mm512_set1_epi16(0x00ff), 0xec);
+	*e = _mm512_maddubs_epi16(*e, _mm512_set1_epi16((short)m));
+	*o = _mm512_maddubs_epi16(*o, _mm512_set1_epi16((short)(first ?
+	    m << 8 : m)));
 	/* (e >> 8) | (o & 0xff00) */
-	return (_mm512_ternarylogic_epi32(_mm512_srli_epi16(e, 8), o,
+	return (_mm512_ternarylogic_epi32(_mm512_srli_epi16(*e, 8), *o,
 	    _mm512_set1_epi16((short)0xff00), 0xf8));
 }
 
@@ -100,20 +105,20 @@ tq1_0_step(const struct tq1_0_act *s, const uint8_t *p, __m512 acc)
 	    1, 1, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0));
 	const __m512i	mod3 = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 2,
 	    0, 1, 2, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0));
-	__m512i		v, t[5], pr, d;
+	__m512i		e, o, t[5], pr, d;
 	__m512		u;
 	uint16_t	h;
 	int		n;
 
-	v = _mm512_maskz_loadu_epi8(((__mmask64)1 << TQ1_CODES) - 1, p);
+	e = o = _mm512_maskz_loadu_epi8(((__mmask64)1 << TQ1_CODES) - 1, p);
 	/* trits 0-1 and 2-3 a pair at a time, then trit 4 */
 	#pragma GCC unroll 2
 	for (n = 0; n < 4; n += 2) {
-		pr = tq1_0_top(v, 9, &v);
+		pr = tq1_0_top(&e, &o, 9, n == 0);
 		t[n] = _mm512_shuffle_epi8(div3, pr);
 		t[n + 1] = _mm512_shuffle_epi8(mod3, pr);
 	}
-	t[4] = tq1_0_top(v, 3, NULL);
+	t[4] = tq1_0_top(&e, &o, 3, 0);
 	u = _mm512_setzero_ps();
 	#pragma GCC unroll 16
 	for (n = 0; n < 5; n++) {
@@ -125,10 +130,13 @@ tq1_0_step(const struct tq1_0_act *s, const uint8_t *p, __m512 acc)
 	    (short)h)), acc));
 }
 
-/* Rows [0, R) of w (rb bytes apart) into y[0..R); nb blocks a row. */
+/* Rows [0, R) of w (rb bytes apart) into y[0..R); nb blocks a row.  The
+ * R * rb bytes at pf (the next group of rows, or these rows again when
+ * there is none) are prefetched a line per row and block, in address
+ * order. */
 static inline __attribute__((always_inline)) void
 tq1_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
-    float *y, int R)
+    float *y, int R, const uint8_t *pf)
 {
 	struct tq1_0_act	 s;
 	__m512			 acc[TQ1_ROWS];
@@ -141,9 +149,12 @@ tq1_0_rows(const uint8_t *w, size_t rb, int64_t nb, const struct kact *a,
 	for (b = 0; b < nb; b++) {
 		tq1_0_prepare(&s, a, b);
 		#pragma GCC unroll 16
-		for (r = 0; r < R; r++)
+		for (r = 0; r < R; r++) {
+			_mm_prefetch((const char *)pf + (b * R + r) *
+			    (int64_t)sizeof(block_tq1_0), _MM_HINT_T0);
 			acc[r] = tq1_0_step(&s, w + r * rb + b *
 			    sizeof(block_tq1_0), acc[r]);
+		}
 	}
 	avx512_sum8(acc, y, R > 8 ? 8 : R);
 	if (R > 8)
@@ -160,15 +171,16 @@ tq1_0_matvec_avx512(const void *restrict vw, int64_t cols,
 
 	assert(cols % QK_TQ1_0 == 0 && cols <= a->n);
 	for (; r + TQ1_ROWS <= r1; r += TQ1_ROWS)
-		tq1_0_rows(w + r * rb, rb, nb, a, y + r, TQ1_ROWS);
+		tq1_0_rows(w + r * rb, rb, nb, a, y + r, TQ1_ROWS,
+		    w + (r + (r + 2 * TQ1_ROWS <= r1 ? TQ1_ROWS : 0)) * rb);
 	if (TQ1_ROWS > 8 && r + 8 <= r1) {
-		tq1_0_rows(w + r * rb, rb, nb, a, y + r, 8);
+		tq1_0_rows(w + r * rb, rb, nb, a, y + r, 8, w + r * rb);
 		r += 8;
 	}
 	if (r + 4 <= r1) {
-		tq1_0_rows(w + r * rb, rb, nb, a, y + r, 4);
+		tq1_0_rows(w + r * rb, rb, nb, a, y + r, 4, w + r * rb);
 		r += 4;
 	}
 	for (; r < r1; r++)
-		tq1_0_rows(w + r * rb, rb, nb, a, y + r, 1);
+		tq1_0_rows(w + r * rb, rb, nb, a, y + r, 1, w + r * rb);
 }
