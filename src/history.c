@@ -97,6 +97,16 @@ history_begin(struct history *h, struct store *s, struct model **v, int n,
 	return (Q_OK);
 }
 
+/* A float setting as the user typed it (0.8, not 0.800000011920929). */
+static double
+history_setting(float v)
+{
+	char	buf[32];
+
+	snprintf(buf, sizeof buf, "%.7g", v);
+	return (strtod(buf, NULL));
+}
+
 static int
 history_prompt_row(struct history *h, struct qerr *err)
 {
@@ -108,9 +118,9 @@ history_prompt_row(struct history *h, struct qerr *err)
 	sp.text = h->p.text;
 	sp.system = h->p.system;
 	sp.tmpl = h->p.tmpl;
-	sp.temperature = h->p.gen->temp;
+	sp.temperature = history_setting(h->p.gen->temp);
 	sp.top_k = h->p.gen->top_k;
-	sp.top_p = h->p.gen->top_p;
+	sp.top_p = history_setting(h->p.gen->top_p);
 	sp.seed = h->p.gen->seed;
 	sp.n_predict = h->p.gen->n_predict;
 	sp.n_prompt = h->p.n_prompt;

@@ -177,10 +177,18 @@ store_check(struct store *s, int readonly, struct qerr *err)
 	int64_t	app, ver, n;
 	int	rc;
 
+	/* one read transaction: another process may be creating the
+	 * file, and its id, version and tables must be seen together */
+	if ((rc = store_exec(s, "BEGIN", err)) != Q_OK)
+		return (rc);
 	if ((rc = store_int(s, "PRAGMA application_id", &app, err)) != Q_OK ||
 	    (rc = store_int(s, "PRAGMA user_version", &ver, err)) != Q_OK ||
 	    (rc = store_int(s, "SELECT count(*) FROM sqlite_schema", &n,
-	    err)) != Q_OK)
+	    err)) != Q_OK) {
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return (rc);
+	}
+	if ((rc = store_exec(s, "COMMIT", err)) != Q_OK)
 		return (rc);
 	if ((app != 0 && app != STORE_APP_ID) || (app == 0 && n > 0))
 		return (qerr_set(err, Q_EFORMAT, "%s: an SQLite database, but "
@@ -196,6 +204,25 @@ store_check(struct store *s, int readonly, struct qerr *err)
 		    "needs migrating; open it once without read-only access",
 		    s->path, (long long)ver));
 	return (store_migrate(s, ver, err));
+}
+
+/* Switching to WAL takes the file for itself; when another process is
+ * switching too, SQLite answers BUSY at once rather than risk a deadlock
+ * in the busy handler, so wait here. */
+static int
+store_wal(struct store *s, struct qerr *err)
+{
+	for (int ms = 0;; ms += 10) {
+		int	r = sqlite3_exec(s->db, "PRAGMA journal_mode = WAL",
+			    NULL, NULL, NULL);
+
+		if (r == SQLITE_OK)
+			return (Q_OK);
+		if ((r & 0xff) != SQLITE_BUSY || ms >= STORE_BUSY_MS)
+			return (store_fail(s, Q_EIO, err,
+			    "PRAGMA journal_mode = WAL"));
+		usleep(10000);
+	}
 }
 
 int
@@ -237,8 +264,8 @@ store_open(const char *path, int readonly, struct store **out,
 	 * power cut, not only a killed process */
 	if ((rc = store_check(s, readonly, err)) != Q_OK ||
 	    (rc = store_exec(s, "PRAGMA foreign_keys = ON", err)) != Q_OK ||
-	    (!readonly && ((rc = store_exec(s, "PRAGMA journal_mode = WAL",
-	    err)) != Q_OK || (rc = store_exec(s, "PRAGMA synchronous = FULL",
+	    (!readonly && ((rc = store_wal(s, err)) != Q_OK ||
+	    (rc = store_exec(s, "PRAGMA synchronous = FULL",
 	    err)) != Q_OK))) {
 		store_close(s);
 		return (rc);
