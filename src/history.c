@@ -159,6 +159,7 @@ history_answer(struct history *h, int slot, const struct answer *a,
 	sa.slot = slot;
 	sa.is_reference = slot == 0;
 	sa.text = a->text ? a->text : "";
+	sa.text_len = a->text ? a->len : 0;
 	sa.finish = a->rc != Q_OK ? "error" :
 	    generate_finish_name(a->stats.finish);
 	sa.n_tokens = a->n;

@@ -276,7 +276,8 @@ store_answer(struct store *s, const struct store_answer *a, int64_t *id,
 	sqlite3_bind_int64(st, 2, a->variant_id);
 	sqlite3_bind_int(st, 3, a->slot);
 	sqlite3_bind_int(st, 4, a->is_reference);
-	store_bind_text(st, 5, a->text ? a->text : "");
+	sqlite3_bind_text(st, 5, a->text ? a->text : "", a->text ?
+	    (int)a->text_len : 0, SQLITE_STATIC);
 	store_bind_text(st, 6, a->finish);
 	sqlite3_bind_int(st, 7, a->n_tokens);
 	sqlite3_bind_double(st, 8, a->ttft_ms);

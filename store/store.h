@@ -61,6 +61,7 @@ struct store_answer {
 	int64_t			 prompt_id, variant_id;
 	int			 slot, is_reference;
 	const char		*text;
+	size_t			 text_len;	/* bytes; it may hold NULs */
 	const char		*finish;
 	int			 n_tokens;
 	double			 ttft_ms, prompt_tps, decode_tps, cpu_ms;

@@ -200,6 +200,7 @@ fx_answer(struct store_answer *a, const struct fx *f, int slot)
 	a->slot = slot;
 	a->is_reference = slot == 0;
 	a->text = slot == 0 ? " 73\xc3\xa9" : " 37";
+	a->text_len = strlen(a->text);
 	a->finish = slot == 0 ? "eos" : "length";
 	a->n_tokens = 2;
 	a->ttft_ms = 1.5 + slot;
@@ -1266,6 +1267,7 @@ test_atomic(void **state)
 	a.n_tokens = 3;
 	a.tokens = three;
 	a.text = "abc";
+	a.text_len = 3;
 	memset(&e, 0, sizeof e);
 	assert_int_not_equal(store_answer(s, &a, &id, &e), Q_OK);
 	assert_msg(&e, p, NULL);
