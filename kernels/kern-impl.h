@@ -6,7 +6,9 @@
 #ifndef QCMP_KERN_IMPL_H
 #define QCMP_KERN_IMPL_H
 
+#include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kern.h"
 
@@ -33,6 +35,33 @@ kern_round_even(float v)
 	if (f < -0.5f || (f == -0.5f && (i & 1)))
 		return (i - 1);
 	return (i);
+}
+
+/* t2m's row sum as the reference adds it: |x[i]| in index order, in
+ * double (double rounding makes the order part of the format). */
+static inline double
+kern_abssum_seq(const float *x, int64_t n)
+{
+	double	sum = 0.0;
+
+	for (int64_t i = 0; i < n; i++)
+		sum += fabsf(x[i]);
+	return (sum);
+}
+
+/* Whether n finite magnitudes up to hi, whose smallest non-zero one is lo,
+ * add up exactly in double in any order: each is a multiple of the unit
+ * u of lo's last place, so every partial sum stays below 2^53 u.  Then a
+ * lane-wise sum equals kern_abssum_seq. */
+static inline int
+kern_abssum_exact(int64_t n, float lo, float hi)
+{
+	uint32_t	bits;
+	int		u;
+
+	memcpy(&bits, &lo, sizeof bits);
+	u = bits >> 23 == 0 ? -149 : (int)(bits >> 23) - 150;
+	return ((double)n * hi < ldexp(1.0, u + 53));
 }
 
 /* Declares fmt's matrix-vector kernel for one ISA suffix. */

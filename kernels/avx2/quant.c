@@ -335,12 +335,10 @@ t2_quantize_avx2(const float *restrict x, void *restrict vy, int64_t n)
 	}
 }
 
-/* The reference's sum of |x[i]| over the row, added in index order in
- * double, and the count of non-zero x[i].  Every |x| is a multiple of the
- * unit u of the last place of the smallest non-zero one; while n times the
- * largest stays below 2^53 u, every partial sum in any order is an exact
- * double, so eight lanes give the sequential sum.  Otherwise (or with inf
- * or NaN about) the row is summed again in order. */
+/* The reference's sum of |x[i]| over the row (kern_abssum_seq) and the
+ * count of non-zero x[i]: eight lanes wide when kern_abssum_exact says
+ * any order gives that sum, else (or with inf or NaN about) again in
+ * order. */
 static double
 t2m_abssum(const float *x, int64_t n, int64_t *nz)
 {
@@ -351,11 +349,8 @@ t2m_abssum(const float *x, int64_t n, int64_t *nz)
 	__m256		bad = _mm256_setzero_ps();
 	__m256d		s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
 	int64_t		i, cnt = 0;
-	uint32_t	bits;
 	float		lo, hi;
-	double		sum;
 	__m128d		t;
-	int		u;
 
 	for (i = 0; i < n; i += 8) {
 		__m256	a = _mm256_andnot_ps(sign, _mm256_loadu_ps(x + i));
@@ -377,9 +372,7 @@ t2m_abssum(const float *x, int64_t n, int64_t *nz)
 	if (_mm256_movemask_ps(bad) == 0) {
 		hi = quant_hmax(mx);
 		lo = quant_hmin(mn);
-		memcpy(&bits, &lo, sizeof bits);
-		u = bits >> 23 == 0 ? -149 : (int)(bits >> 23) - 150;
-		if ((double)n * hi < ldexp(1.0, u + 53)) {
+		if (kern_abssum_exact(n, lo, hi)) {
 			s0 = _mm256_add_pd(s0, s1);
 			t = _mm_add_pd(_mm256_castpd256_pd128(s0),
 			    _mm256_extractf128_pd(s0, 1));
@@ -387,10 +380,7 @@ t2m_abssum(const float *x, int64_t n, int64_t *nz)
 			    _mm_unpackhi_pd(t, t))));
 		}
 	}
-	sum = 0.0;
-	for (i = 0; i < n; i++)
-		sum += fabsf(x[i]);
-	return (sum);
+	return (kern_abssum_seq(x, n));
 }
 
 void

@@ -225,12 +225,10 @@ t2_quantize_avx512(const float *restrict x, void *restrict vy, int64_t n)
 	}
 }
 
-/* The reference's sum of |x[i]| over the row, added in index order in
- * double, and the count of non-zero x[i].  Every |x| is a multiple of the
- * unit u of the last place of the smallest non-zero one; while n times the
- * largest stays below 2^53 u, every partial sum in any order is an exact
- * double, so sixteen lanes give the sequential sum.  Otherwise (or with inf
- * or NaN about) the row is summed again in order. */
+/* The reference's sum of |x[i]| over the row (kern_abssum_seq) and the
+ * count of non-zero x[i]: sixteen lanes wide when kern_abssum_exact says
+ * any order gives that sum, else (or with inf or NaN about) again in
+ * order. */
 static double
 t2m_abssum(const float *x, int64_t n, int64_t *nz)
 {
@@ -240,10 +238,7 @@ t2m_abssum(const float *x, int64_t n, int64_t *nz)
 	__m512d		s0 = _mm512_setzero_pd(), s1 = _mm512_setzero_pd();
 	__mmask16	bad = 0;
 	int64_t		i, cnt = 0;
-	uint32_t	bits;
 	float		lo, hi;
-	double		sum;
-	int		u;
 
 	for (i = 0; i < n; i += 16) {
 		__m512		a = _mm512_abs_ps(_mm512_loadu_ps(x + i));
@@ -265,15 +260,10 @@ t2m_abssum(const float *x, int64_t n, int64_t *nz)
 	if (bad == 0) {
 		hi = _mm512_reduce_max_ps(mx);
 		lo = _mm512_reduce_min_ps(mn);
-		memcpy(&bits, &lo, sizeof bits);
-		u = bits >> 23 == 0 ? -149 : (int)(bits >> 23) - 150;
-		if ((double)n * hi < ldexp(1.0, u + 53))
+		if (kern_abssum_exact(n, lo, hi))
 			return (_mm512_reduce_add_pd(_mm512_add_pd(s0, s1)));
 	}
-	sum = 0.0;
-	for (i = 0; i < n; i++)
-		sum += fabsf(x[i]);
-	return (sum);
+	return (kern_abssum_seq(x, n));
 }
 
 void
