@@ -25,6 +25,7 @@
 
 #include "blocks.h"
 #include "kern-impl.h"
+#include "testutil.h"
 
 #define TQ_MAXN		4096
 #define TQ_GUARD	0xa5
@@ -34,17 +35,14 @@ static uint64_t rng = 0x2545f4914f6cdd1dull;
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return ((uint32_t)(rng >> 16));
+	return (tu_rnd(&rng));
 }
 
 /* Uniform in [-1, 1). */
 static float
 rndf(void)
 {
-	return ((float)rnd() / 4294967296.0f * 2.0f - 1.0f);
+	return (tu_rndf(&rng));
 }
 
 /* Any finite float, every bit pattern equally likely. */

@@ -21,22 +21,20 @@
 #include <cmocka.h>
 
 #include "kern-impl.h"
+#include "testutil.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 
 static uint32_t
 rnd(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return ((uint32_t)(rng >> 16));
+	return (tu_rnd(&rng));
 }
 
 static float
 rndf(void)
 {
-	return ((float)rnd() / 4294967296.0f * 2.0f - 1.0f);
+	return (tu_rndf(&rng));
 }
 
 /* A random fp16 bit pattern that is finite: any sign, exponent 0..30. */

@@ -19,6 +19,23 @@ struct vocab;
 const char *tu_shared(const char *rel);
 /* Like tu_shared, but exits 77 (automake's SKIP) when the file is absent. */
 const char *tu_shared_or_skip(const char *rel);
+/* xorshift64 (*state non-zero): the next 32 random bits.  Inline, so
+ * the kernel test's cross build needs nothing else of testutil. */
+static inline uint32_t
+tu_rnd(uint64_t *state)
+{
+	*state ^= *state << 13;
+	*state ^= *state >> 7;
+	*state ^= *state << 17;
+	return ((uint32_t)(*state >> 16));
+}
+
+/* Uniform in [-1, 1). */
+static inline float
+tu_rndf(uint64_t *state)
+{
+	return ((float)tu_rnd(state) / 4294967296.0f * 2.0f - 1.0f);
+}
 /* Writes n bytes to a fresh temporary file; returns its malloc'ed path. */
 char	*tu_write_temp(const void *buf, size_t n);
 /* Reads a whole file into a malloc'ed NUL-terminated buffer; NULL on error. */
