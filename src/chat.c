@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tokenizer.h"
+
 static const char *const chat_tmpl_names[CHAT_COUNT] = {
 	[CHAT_RAW] = "raw",
 	[CHAT_CHATML] = "chatml",
@@ -121,4 +123,21 @@ chat_apply(enum chat_tmpl t, const char *system, const char *user)
 	if (rc < 0)
 		return (NULL);
 	return (out);
+}
+
+int
+chat_encode(const struct vocab *v, int tmpl, const char *system,
+    const char *user, enum chat_tmpl *used, int32_t **ids, size_t *n_ids,
+    struct qerr *err)
+{
+	char	*text;
+	int	 rc;
+
+	*used = tmpl >= 0 ? (enum chat_tmpl)tmpl : chat_detect(v->chat_template);
+	if ((text = chat_apply(*used, system, user)) == NULL)
+		return (qerr_set(err, Q_ENOMEM, "out of memory"));
+	rc = tok_encode(v, text, strlen(text), v->add_bos, *used != CHAT_RAW,
+	    ids, n_ids, err);
+	free(text);
+	return (rc);
 }

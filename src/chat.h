@@ -6,6 +6,12 @@
 #ifndef QCMP_CHAT_H
 #define QCMP_CHAT_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qerr.h"
+#include "vocab.h"
+
 enum chat_tmpl {
 	CHAT_RAW = 0,	/* the text as is (system prompt, blank line, text) */
 	CHAT_CHATML,	/* <|im_start|>role ... <|im_end|> */
@@ -27,5 +33,11 @@ const char *chat_names(void);
  * where the assistant's answer starts; system may be NULL.  BOS is not
  * included (the tokenizer adds it). */
 char	*chat_apply(enum chat_tmpl t, const char *system, const char *user);
+/* The token ids (BOS as the vocabulary wants it) of user's message under
+ * template tmpl (-1: the one v's chat_template names); *used gets the
+ * template applied, *ids is malloc'ed. */
+int	chat_encode(const struct vocab *v, int tmpl, const char *system,
+	    const char *user, enum chat_tmpl *used, int32_t **ids,
+	    size_t *n_ids, struct qerr *err);
 
 #endif

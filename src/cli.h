@@ -24,6 +24,7 @@ extern const struct cmd_entry cmd_rate_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_run_entry;
 extern const struct cmd_entry cmd_show_entry;
+extern const struct cmd_entry cmd_tui_entry;
 
 /* Prints "qcmp: msg" on stderr. */
 void	cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "diagram.h"
 #include "history.h"
 #include "json.h"
 #include "report.h"
@@ -48,28 +47,6 @@ const struct cmd_entry cmd_report_entry = {
 };
 
 enum report_fmt { RF_TABLE, RF_CSV, RF_JSON, RF_MD };
-
-/* A figure, or "" when there are too few ratings for it. */
-static const char *
-report_num(char *buf, size_t n, int ok, const char *fmt, double v)
-{
-	if (!ok)
-		return ("");
-	snprintf(buf, n, fmt, v);
-	return (buf);
-}
-
-static int
-report_has_err(const struct report_variant *v)
-{
-	return (v->rated >= REPORT_MIN_RATED);
-}
-
-static int
-report_has_calib(const struct report_variant *v)
-{
-	return (v->rated >= REPORT_MIN_CALIB);
-}
 
 static void
 report_csv(const struct report *r, int md)
@@ -164,63 +141,6 @@ report_json(const struct report *r)
 	}
 }
 
-static void
-report_table(const struct report *r, int ascii)
-{
-	char	b[8][32], ci[64];
-
-	for (int i = 0; i < r->n; i++) {
-		const struct report_variant *v = &r->v[i];
-		int	e = report_has_err(v), c = report_has_calib(v);
-
-		if (i == 0 || v->model_id != r->v[i - 1].model_id)
-			printf("%smodel %s\n%-12s %6s %7s %5s %-20s %5s %6s %6s "
-			    "%9s %6s %6s %6s %7s\n", i ? "\n" : "",
-			    v->model_path, "variant", "bits/w", "answers",
-			    "rated", "error [95% CI]", "lost", "gained",
-			    "same", "KLD", "ECE", "Brier", "AUROC", "tok/s");
-		if (e)
-			snprintf(ci, sizeof ci, "%5.1f%% [%4.1f, %4.1f]",
-			    100 * v->err_rate, 100 * v->err_lo,
-			    100 * v->err_hi);
-		else
-			snprintf(ci, sizeof ci, "too few ratings");
-		snprintf(b[0], 32, "%d/%d", v->same, v->compared);
-		printf("%-12s %6.3g %7d %5d %-20s %5d %6d %6s %9s %6s %6s "
-		    "%6s %7.1f\n", v->name, v->bits_per_weight, v->answers,
-		    v->rated, ci, v->lost, v->gained,
-		    v->is_reference ? "ref" : b[0],
-		    report_num(b[1], 32, v->n_kld > 0, "%.5f", v->kld),
-		    report_num(b[2], 32, c, "%.3f", v->ece),
-		    report_num(b[3], 32, c, "%.3f", v->brier),
-		    report_num(b[4], 32, c && v->auroc >= 0, "%.3f", v->auroc),
-		    v->tps);
-	}
-	for (int i = 0; i < r->n; i++) {
-		const struct report_variant *v = &r->v[i];
-		struct qerr	 err;
-		char		**lines;
-		int		 n;
-
-		printf("\n%s, %s: reliability\n", v->model_path, v->name);
-		if (!report_has_calib(v)) {
-			printf("  too few ratings for calibration (%d of %d "
-			    "needed)\n", v->rated, REPORT_MIN_CALIB);
-			continue;
-		}
-		if (diagram_render(v->bins, REPORT_BINS, ascii, &lines, &n,
-		    &err) != Q_OK) {
-			printf("  %s\n", err.msg);
-			continue;
-		}
-		for (int k = 0; k < n; k++)
-			printf("  %s\n", lines[k]);
-		free(lines);
-	}
-	if (r->n == 0)
-		printf("no answers in the history match\n");
-}
-
 static int
 cmd_report_exec(int argc, char **argv)
 {
@@ -297,7 +217,7 @@ cmd_report_exec(int argc, char **argv)
 	}
 	report_finish(&r);
 	if (fmt == RF_TABLE)
-		report_table(&r, ascii);
+		report_print_table(stdout, &r, ascii);
 	else if (fmt == RF_JSON)
 		report_json(&r);
 	else

@@ -22,15 +22,19 @@
 #include "engine.h"
 #include "generate.h"
 #include "history.h"
+#include "session.h"
+#include "tui.h"
 #include "model.h"
 #include "kern.h"
 #include "kpool.h"
 #include "tokenizer.h"
 #include "transformer.h"
 #include "variant.h"
+#include "variant-list.h"
 #include "vocab.h"
 
 static int cmd_run_exec(int, char **);
+static int cmd_tui_exec(int, char **);
 
 const struct cmd_entry cmd_run_entry = {
 	.name = "run",
@@ -86,6 +90,29 @@ const struct cmd_entry cmd_run_entry = {
 	.exec = cmd_run_exec,
 };
 
+const struct cmd_entry cmd_tui_entry = {
+	.name = "tui",
+	.usage =
+"  The workbench: type a prompt once and watch every variant answer it\n"
+"  side by side as it streams, then rate each answer.  It takes the options\n"
+"  of qcmp run but -f, --json and -v (the default variants: ref,q8_0,q4_0,\n"
+"  t2m), and:\n"
+"  -p, --prompt TEXT       ask this first\n"
+"      --blind             start in blind mode: the panes are shuffled and\n"
+"                          labelled A, B, C... with names and figures hidden\n"
+"                          until every answer of the prompt is rated\n"
+"  Keys: Enter asks; Alt-Enter starts a new line; Ctrl-R searches earlier\n"
+"  prompts (kept across runs); Esc stops the answers (kept as stopped);\n"
+"  Tab or 1-8 focuses a pane, where c, p, w rate it correct, partial or\n"
+"  wrong, n adds a note, h colours tokens by probability, d highlights where\n"
+"  it departs from the reference, PgUp/PgDn and the mouse wheel scroll; ?\n"
+"  shows every key; Ctrl-D quits.  Commands: /system TEXT, /temp X, /seed N,\n"
+"  /n N, /variants LIST, /blind on|off, /report, /history, /help, /quit.\n"
+"  Ratings are stored at once, with the blind flag; NO_COLOR turns colour\n"
+"  off.  The terminal must be at least 80x24.\n",
+	.exec = cmd_tui_exec,
+};
+
 #define RUN_MAX_VARIANTS	ENGINE_MAX_VARIANTS
 
 struct run_opts {
@@ -100,6 +127,8 @@ struct run_opts {
 	int			 threads;
 	const char		*db;		/* NULL: the default */
 	int			 no_history;
+	int			 tui;		/* qcmp tui */
+	int			 blind;		/* tui: start blind */
 	struct store		*store;		/* open history, or NULL */
 	struct gen_params	 gen;
 };
@@ -113,20 +142,11 @@ static int
 run_encode(const struct model *m, const struct run_opts *o, const char *user,
     enum chat_tmpl *t, int32_t **ids, size_t *n_ids)
 {
-	struct qerr	 err;
-	char		*text;
-	int		 rc;
+	struct qerr	err;
+	int		rc;
 
-	*t = o->tmpl >= 0 ? (enum chat_tmpl)o->tmpl :
-	    chat_detect(m->vocab->chat_template);
-	if ((text = chat_apply(*t, o->system, user)) == NULL) {
-		cli_error("out of memory");
-		return (CLI_EXIT_FAIL);
-	}
-	rc = tok_encode(m->vocab, text, strlen(text), m->vocab->add_bos,
-	    *t != CHAT_RAW, ids, n_ids, &err);
-	free(text);
-	if (rc != Q_OK) {
+	if ((rc = chat_encode(m->vocab, o->tmpl, o->system, user, t, ids,
+	    n_ids, &err)) != Q_OK) {
 		cli_error("%s", err.msg);
 		return (cli_exit_code(rc));
 	}
@@ -183,10 +203,11 @@ run_interactive(struct model **v, int nv, const struct run_opts *o)
 }
 
 static int
-run_parse(int argc, char **argv, struct run_opts *o)
+run_parse(int argc, char **argv, int tui, struct run_opts *o)
 {
+	const struct cmd_entry *e = tui ? &cmd_tui_entry : &cmd_run_entry;
 	enum { O_TEMP = 256, O_TOPK, O_TOPP, O_SYSTEM, O_TMPL, O_VARIANTS,
-	    O_ISOLATED, O_JSON, O_JSON_TOKENS, O_DB, O_NO_HISTORY };
+	    O_ISOLATED, O_JSON, O_JSON_TOKENS, O_DB, O_NO_HISTORY, O_BLIND };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "tokenizer", required_argument, NULL, 'z' },
@@ -207,6 +228,7 @@ run_parse(int argc, char **argv, struct run_opts *o)
 		{ "json-tokens", no_argument, NULL, O_JSON_TOKENS },
 		{ "db", required_argument, NULL, O_DB },
 		{ "no-history", no_argument, NULL, O_NO_HISTORY },
+		{ "blind", no_argument, NULL, O_BLIND },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -215,12 +237,9 @@ run_parse(int argc, char **argv, struct run_opts *o)
 	int	c;
 
 	memset(o, 0, sizeof *o);
+	o->tui = tui;
 	o->tmpl = -1;
-	o->gen.n_predict = -1;
-	o->gen.temp = 0.8f;
-	o->gen.top_k = 40;
-	o->gen.top_p = 0.95f;
-	o->gen.seed = 42;
+	gen_defaults(&o->gen);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:z:p:f:n:c:s:t:vh", longopts,
 	    NULL)) != -1) {
@@ -286,16 +305,26 @@ run_parse(int argc, char **argv, struct run_opts *o)
 		case O_JSON_TOKENS: o->json = o->json_tokens = 1; break;
 		case O_DB: o->db = optarg; break;
 		case O_NO_HISTORY: o->no_history = 1; break;
+		case O_BLIND: o->blind = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'h':
-			cli_usage(&cmd_run_entry, 1);
+			cli_usage(e, 1);
 			return (-1);	/* help printed: exit 0 */
-		default: return (cli_usage(&cmd_run_entry, 0));
+		default: return (cli_usage(e, 0));
 		}
 	}
 	if (optind < argc) {
-		cli_error("run: unexpected argument '%s'", argv[optind]);
-		return (cli_usage(&cmd_run_entry, 0));
+		cli_error("%s: unexpected argument '%s'", e->name,
+		    argv[optind]);
+		return (cli_usage(e, 0));
+	}
+	if (tui && (o->file != NULL || o->json || o->verbose)) {
+		cli_error("tui: -f, --json and -v are for qcmp run");
+		return (cli_usage(e, 0));
+	}
+	if (!tui && o->blind) {
+		cli_error("run: --blind is for qcmp tui");
+		return (cli_usage(e, 0));
 	}
 	if (o->n_more > 0 && o->variants != NULL) {
 		cli_error("run: give several -m files or --variants, not both");
@@ -308,58 +337,27 @@ run_parse(int argc, char **argv, struct run_opts *o)
 	return (0);
 }
 
-/* Builds the models named in list (comma-separated formats) from m into
- * v[]; f32 of an all-f32 master is the master itself.  Returns the count,
- * or -1 after printing the error. */
+/* Builds the variants list names from m into v[]; returns the count, or
+ * -1 after printing the error. */
 static int
 run_variants(struct model *m, const char *list, int verbose,
     struct model **v)
 {
-	double		 t0;
-	struct qerr	 err;
-	char		*copy, *tok, *save;
-	int		 n = 0, fmt;
+	double		ms[RUN_MAX_VARIANTS];
+	struct qerr	err;
+	int		n;
 
-	if ((copy = variant_expand(m, list)) == NULL)
+	if ((n = variant_list_build(m, list, v, RUN_MAX_VARIANTS, ms,
+	    &err)) < 0) {
+		cli_error("%s", err.msg);
 		return (-1);
-	for (tok = strtok_r(copy, ",", &save); tok != NULL;
-	    tok = strtok_r(NULL, ",", &save)) {
-		if ((fmt = kern_find(tok)) < 0) {
-			cli_error("--variants: unknown format '%s' (one of: "
-			    "f32 f16 bf16 q8_0 q4_0 tq1_0 tq2_0 t2 t2m, ref, "
-			    "default)", tok);
-			break;
-		}
-		if (n == RUN_MAX_VARIANTS) {
-			cli_error("--variants: at most %d", RUN_MAX_VARIANTS);
-			break;
-		}
-		t0 = clock_ms(CLOCK_MONOTONIC);
-		if (fmt == KFMT_F32)
-			v[n++] = m;
-		else if (variant_build(m, (enum kfmt)fmt, &v[n], &err) ==
-		    Q_OK) {
-			if (verbose)
-				fprintf(stderr, "qcmp: built %s in %.0f ms: "
-				    "%.1f MB of weights, %.1f MB resident\n",
-				    v[n]->name, clock_ms(CLOCK_MONOTONIC) - t0,
-				    variant_bytes(v[n]) / 1e6,
-				    model_resident(v[n]) / 1e6);
-			n++;
-		} else {
-			cli_error("%s", err.msg);
-			break;
-		}
 	}
-	if (tok != NULL || n == 0) {
-		if (n == 0 && tok == NULL)
-			cli_error("--variants: empty list");
-		for (int i = 0; i < n; i++)
-			if (v[i] != m)
-				model_free(v[i]);
-		n = -1;
-	}
-	free(copy);
+	for (int i = 0; verbose && i < n; i++)
+		if (v[i] != m)
+			fprintf(stderr, "qcmp: built %s in %.0f ms: %.1f MB of "
+			    "weights, %.1f MB resident\n", v[i]->name, ms[i],
+			    variant_bytes(v[i]) / 1e6,
+			    model_resident(v[i]) / 1e6);
 	return (n);
 }
 
@@ -447,6 +445,29 @@ run_files(const struct run_opts *o, struct model **v, int *nv)
 	return (0);
 }
 
+/* The workbench on v[0..*nv); /variants may replace them (and *nv). */
+static int
+run_tui(struct model *m, struct model **v, int *nv, const struct run_opts *o)
+{
+	struct session	ses;
+	struct tui_opts	to = { m, o->prompt, o->blind };
+	int		rc;
+
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		cli_error("tui: standard input and output must be a terminal "
+		    "(use qcmp run otherwise)");
+		return (CLI_EXIT_USAGE);
+	}
+	session_init(&ses, v, *nv, o->store);
+	ses.system = o->system;
+	ses.tmpl = o->tmpl;
+	ses.gen = o->gen;
+	ses.isolated = o->isolated;
+	rc = tui_run(&ses, &to);
+	*nv = ses.n;
+	return (rc);
+}
+
 static int
 run_main(struct run_opts *o)
 {
@@ -469,6 +490,8 @@ run_main(struct run_opts *o)
 	}
 	o->gen.pool = pool;
 	v[0] = m;
+	if (o->tui && o->variants == NULL && o->n_more == 0)
+		o->variants = "default";
 	if (o->variants != NULL && (nv = run_variants(m, o->variants, o->verbose,
 	    v)) < 0) {
 		kpool_free(pool);
@@ -482,7 +505,9 @@ run_main(struct run_opts *o)
 		model_free(m);
 		return (rc);
 	}
-	if (o->prompt != NULL)
+	if (o->tui)
+		rc = run_tui(m, v, &nv, o);
+	else if (o->prompt != NULL)
 		rc = run_each(v, nv, o, o->prompt);
 	else if (o->file == NULL && isatty(STDIN_FILENO))
 		rc = run_interactive(v, nv, o);
@@ -509,13 +534,13 @@ run_main(struct run_opts *o)
 }
 
 static int
-cmd_run_exec(int argc, char **argv)
+run_exec(int argc, char **argv, int tui)
 {
 	struct run_opts	 o;
 	struct qerr	 err;
 	int		 rc;
 
-	if ((rc = run_parse(argc, argv, &o)) != 0)
+	if ((rc = run_parse(argc, argv, tui, &o)) != 0)
 		return (rc < 0 ? 0 : rc);
 	if (!o.no_history && history_open(o.db, 0, &o.store, &err) != Q_OK) {
 		cli_error("%s", err.msg);
@@ -524,4 +549,16 @@ cmd_run_exec(int argc, char **argv)
 	rc = run_main(&o);
 	store_close(o.store);
 	return (rc);
+}
+
+static int
+cmd_run_exec(int argc, char **argv)
+{
+	return (run_exec(argc, argv, 0));
+}
+
+static int
+cmd_tui_exec(int argc, char **argv)
+{
+	return (run_exec(argc, argv, 1));
 }

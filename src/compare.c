@@ -11,13 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <wchar.h>
 
 #include "answer.h"
 #include "divergence.h"
 #include "engine.h"
 #include "json.h"
 #include "kern.h"
+#include "textwrap.h"
 #include "tokenizer.h"
 #include "variant.h"
 
@@ -138,104 +138,6 @@ compare_json_answer(const struct model *v, const struct answer *a,
 	printf("}\n");
 }
 
-/* Display columns of s[0..n). */
-static int
-compare_width(const char *s, size_t n)
-{
-	mbstate_t	st;
-	wchar_t		wc;
-	size_t		i = 0, k;
-	int		w = 0;
-
-	memset(&st, 0, sizeof st);
-	while (i < n) {
-		k = mbrtowc(&wc, s + i, n - i, &st);
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			memset(&st, 0, sizeof st);
-			k = 1;
-			wc = L'?';
-		}
-		w += wcwidth(wc) < 0 ? 1 : wcwidth(wc);
-		i += k;
-	}
-	return (w);
-}
-
-/* Appends line s[a..b) to the wrap result; -1 when out of memory. */
-static int
-compare_line(const char *s, size_t a, size_t b, const char ***start,
-    size_t **len, int *nl, int *cap)
-{
-	if (*nl == *cap) {
-		const char	**gs;
-		size_t		 *gl;
-
-		*cap = *cap ? 2 * *cap : 16;
-		if ((gs = realloc(*start, *cap * sizeof *gs)) == NULL)
-			return (-1);
-		*start = gs;
-		if ((gl = realloc(*len, *cap * sizeof *gl)) == NULL)
-			return (-1);
-		*len = gl;
-	}
-	(*start)[*nl] = s + a;
-	(*len)[(*nl)++] = b - a;
-	return (0);
-}
-
-/* Splits s[0..n) into lines of at most width display columns, breaking
- * after the last space that fits where there is one; returns the count,
- * with malloc'ed line starts and lengths. */
-static int
-compare_wrap(const char *s, size_t n, int width, const char ***start,
-    size_t **len)
-{
-	size_t		line = 0, i = 0, brk = (size_t)-1;
-	int		col = 0, nl = 0, cap = 0;
-	mbstate_t	st;
-
-	*start = NULL;
-	*len = NULL;
-	memset(&st, 0, sizeof st);
-	while (i < n) {
-		wchar_t	wc;
-		size_t	k;
-		int	w;
-
-		if (s[i] == '\n') {
-			if (compare_line(s, line, i, start, len, &nl, &cap))
-				return (nl);
-			line = ++i;
-			col = 0;
-			brk = (size_t)-1;
-			continue;
-		}
-		k = mbrtowc(&wc, s + i, n - i, &st);
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			memset(&st, 0, sizeof st);
-			k = 1;
-			wc = L'?';
-		}
-		w = wcwidth(wc) < 0 ? 1 : wcwidth(wc);
-		if (col + w > width && i > line) {
-			size_t cut = brk != (size_t)-1 ? brk : i;
-
-			if (compare_line(s, line, cut, start, len, &nl, &cap))
-				return (nl);
-			line = brk != (size_t)-1 ? brk + 1 : i;
-			col = compare_width(s + line, i - line);
-			brk = (size_t)-1;
-			continue;
-		}
-		if (wc == L' ')
-			brk = i;
-		col += w;
-		i += k;
-	}
-	compare_line(s, line, n, start, len, &nl, &cap);
-	return (nl);
-}
-
 /* One line on stderr with every variant's progress, redrawn in place. */
 static void
 compare_status(struct model **v, int n, const struct answer *ans)
@@ -251,9 +153,9 @@ compare_status(struct model **v, int n, const struct answer *ans)
 static void
 compare_columns(struct model **v, int n, const struct answer *ans, int width)
 {
-	const char	**ls[ENGINE_MAX_VARIANTS];
-	size_t		 *ll[ENGINE_MAX_VARIANTS];
-	int		  nl[ENGINE_MAX_VARIANTS], rows = 0;
+	struct tw_line	*ls[ENGINE_MAX_VARIANTS];
+	const char	*ts[ENGINE_MAX_VARIANTS];
+	int		 nl[ENGINE_MAX_VARIANTS], rows = 0;
 	int		  cw = (width - 3 * (n - 1)) / n;
 	char		  head[64];
 
@@ -269,7 +171,9 @@ compare_columns(struct model **v, int n, const struct answer *ans, int width)
 		/* the answer without the space that joins it to the prompt */
 		while (*t == ' ')
 			t++;
-		nl[i] = compare_wrap(t, strlen(t), cw, &ls[i], &ll[i]);
+		ts[i] = t;
+		if ((nl[i] = textwrap(t, strlen(t), cw, &ls[i])) < 0)
+			nl[i] = 0;
 		if (nl[i] > rows)
 			rows = nl[i];
 	}
@@ -280,18 +184,18 @@ compare_columns(struct model **v, int n, const struct answer *ans, int width)
 			if (i)
 				printf(" | ");
 			if (r < nl[i]) {
-				fwrite(ls[i][r], 1, ll[i][r], stdout);
-				w = compare_width(ls[i][r], ll[i][r]);
+				const char *l = ts[i] + ls[i][r].off;
+
+				fwrite(l, 1, ls[i][r].len, stdout);
+				w = textwrap_width(l, ls[i][r].len);
 			}
 			if (i + 1 < n)
 				printf("%*s", cw - w > 0 ? cw - w : 0, "");
 		}
 		printf("\n");
 	}
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		free(ls[i]);
-		free(ll[i]);
-	}
 }
 
 static void

@@ -134,3 +134,10 @@ generate(const struct model *m, const int32_t *prompt, size_t n_prompt,
 	sampler_free(&s);
 	return (Q_OK);
 }
+
+void
+gen_defaults(struct gen_params *p)
+{
+	*p = (struct gen_params){ .n_predict = -1, .temp = 0.8f, .top_k = 40,
+	    .top_p = 0.95f, .seed = 42 };
+}

@@ -53,6 +53,10 @@ struct gen_stats {
 	enum gen_finish	 finish;
 };
 
+/* qcmp run's defaults: to the end, temperature 0.8, top-k 40, top-p 0.95,
+ * seed 42, the default context, no pool. */
+void	gen_defaults(struct gen_params *p);
+
 /* Called for every generated token; a non-zero return stops generation. */
 typedef int (*gen_token_cb)(void *arg, const struct gen_token *tok);
 

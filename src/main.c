@@ -6,11 +6,13 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "kern.h"
 
 static const struct cmd_entry *const main_cmds[] = {
+	&cmd_tui_entry,
 	&cmd_run_entry,
 	&cmd_rate_entry,
 	&cmd_history_entry,
@@ -27,8 +29,9 @@ main_help(void)
 	printf("qcmp %s: compare the precision variants of one language "
 	    "model.\n\n"
 	    "usage: qcmp [COMMAND] [OPTIONS]\n"
-	    "With no COMMAND, qcmp runs 'qcmp run'.  The model comes from -m "
-	    "FILE, else\n$QCMP_MODEL, else the first *.gguf in ./models/.\n"
+	    "With no COMMAND, qcmp runs 'qcmp tui' when standard input and "
+	    "output are a\nterminal, else 'qcmp run'.  The model comes from -m "
+	    "FILE, else $QCMP_MODEL,\nelse the first *.gguf in ./models/.\n"
 	    "Exit status: 0 success, 1 a bad file or runtime error, 2 a usage "
 	    "error\nor no model.\n"
 	    "QCMP_ISA=scalar|avx2|avx512|neon forces those kernels; qcmp info "
@@ -43,7 +46,8 @@ main_help(void)
 int
 main(int argc, char **argv)
 {
-	const char	*name = "run";
+	const char	*name = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) ?
+			    "tui" : "run";
 	struct qerr	 err;
 
 	if (argc > 1 && (strcmp(argv[1], "--help") == 0 ||

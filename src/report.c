@@ -8,8 +8,11 @@
 
 #include "report.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "diagram.h"
 
 void
 report_init(struct report *r, enum report_partial partial)
@@ -147,4 +150,82 @@ report_free(struct report *r)
 	}
 	free(r->v);
 	memset(r, 0, sizeof *r);
+}
+
+const char *
+report_num(char *buf, size_t n, int ok, const char *fmt, double v)
+{
+	if (!ok)
+		return ("");
+	snprintf(buf, n, fmt, v);
+	return (buf);
+}
+
+int
+report_has_err(const struct report_variant *v)
+{
+	return (v->rated >= REPORT_MIN_RATED);
+}
+
+int
+report_has_calib(const struct report_variant *v)
+{
+	return (v->rated >= REPORT_MIN_CALIB);
+}
+
+void
+report_print_table(FILE *out, const struct report *r, int ascii)
+{
+	char	b[8][32], ci[64];
+
+	for (int i = 0; i < r->n; i++) {
+		const struct report_variant *v = &r->v[i];
+		int	e = report_has_err(v), c = report_has_calib(v);
+
+		if (i == 0 || v->model_id != r->v[i - 1].model_id)
+			fprintf(out, "%smodel %s\n%-12s %6s %7s %5s %-20s %5s %6s %6s "
+			    "%9s %6s %6s %6s %7s\n", i ? "\n" : "",
+			    v->model_path, "variant", "bits/w", "answers",
+			    "rated", "error [95% CI]", "lost", "gained",
+			    "same", "KLD", "ECE", "Brier", "AUROC", "tok/s");
+		if (e)
+			snprintf(ci, sizeof ci, "%5.1f%% [%4.1f, %4.1f]",
+			    100 * v->err_rate, 100 * v->err_lo,
+			    100 * v->err_hi);
+		else
+			snprintf(ci, sizeof ci, "too few ratings");
+		snprintf(b[0], 32, "%d/%d", v->same, v->compared);
+		fprintf(out, "%-12s %6.3g %7d %5d %-20s %5d %6d %6s %9s %6s %6s "
+		    "%6s %7.1f\n", v->name, v->bits_per_weight, v->answers,
+		    v->rated, ci, v->lost, v->gained,
+		    v->is_reference ? "ref" : b[0],
+		    report_num(b[1], 32, v->n_kld > 0, "%.5f", v->kld),
+		    report_num(b[2], 32, c, "%.3f", v->ece),
+		    report_num(b[3], 32, c, "%.3f", v->brier),
+		    report_num(b[4], 32, c && v->auroc >= 0, "%.3f", v->auroc),
+		    v->tps);
+	}
+	for (int i = 0; i < r->n; i++) {
+		const struct report_variant *v = &r->v[i];
+		struct qerr	 err;
+		char		**lines;
+		int		 n;
+
+		fprintf(out, "\n%s, %s: reliability\n", v->model_path, v->name);
+		if (!report_has_calib(v)) {
+			fprintf(out, "  too few ratings for calibration (%d of %d "
+			    "needed)\n", v->rated, REPORT_MIN_CALIB);
+			continue;
+		}
+		if (diagram_render(v->bins, REPORT_BINS, ascii, &lines, &n,
+		    &err) != Q_OK) {
+			fprintf(out, "  %s\n", err.msg);
+			continue;
+		}
+		for (int k = 0; k < n; k++)
+			fprintf(out, "  %s\n", lines[k]);
+		free(lines);
+	}
+	if (r->n == 0)
+		fprintf(out, "no answers in the history match\n");
 }

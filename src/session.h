@@ -1,0 +1,81 @@
+/*
+ * session.h: an interactive comparison, one prompt after another, for a
+ * front end that must never wait on compute (the TUI): asking starts the
+ * engine and returns, polling takes whatever events are queued, records
+ * every answer in the history as it finishes and, once all are in, scores
+ * their divergence from the reference on a thread of its own.  Ratings go
+ * to the history at once.  Nothing here draws or prints.
+ */
+#ifndef QCMP_SESSION_H
+#define QCMP_SESSION_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "answer.h"
+#include "divergence.h"
+#include "engine.h"
+#include "generate.h"
+#include "history.h"
+#include "model.h"
+#include "qerr.h"
+#include "store.h"
+
+struct session {
+	/* set by the caller before session_ask */
+	struct model		**v;		/* v[0] is the reference */
+	int			  n;
+	struct store		 *store;	/* or NULL: nothing recorded */
+	const char		 *system;	/* or NULL */
+	int			  tmpl;		/* -1: from the model */
+	struct gen_params	  gen;
+	int			  isolated;
+
+	/* the current prompt */
+	char			 *text;
+	const char		 *tmpl_name;
+	int32_t			 *ids;
+	size_t			  n_ids;
+	struct answer		  ans[ENGINE_MAX_VARIANTS];
+	int			  first_div[ENGINE_MAX_VARIANTS];
+	struct div_stats	  dv[ENGINE_MAX_VARIANTS];
+	int			  scored;	/* dv[] filled */
+	char			  verdict[ENGINE_MAX_VARIANTS][8];
+	int			  asked;	/* ans[] belong to a prompt */
+	int			  running;	/* the engine has not finished */
+	struct engine		 *e;
+	struct history		  h;
+	int			  recording;	/* h is live */
+
+	/* the divergence thread */
+	pthread_t		  div_tid;
+	int			  div_started;
+	atomic_int		  div_done;
+
+	char			  msg[512];	/* the latest failure, or "" */
+};
+
+/* A session over v[0..n) with the store (or NULL) and the defaults of
+ * qcmp run. */
+void	session_init(struct session *s, struct model **v, int n,
+	    struct store *store);
+/* Starts every variant on text; Q_EUSAGE while the previous prompt is
+ * still being answered or scored, or when the prompt does not fit. */
+int	session_ask(struct session *s, const char *text, struct qerr *err);
+/* Takes the queued events without waiting; returns how many (answers
+ * changed), and records what finished. */
+int	session_poll(struct session *s);
+/* Asks the running variants to stop after their current token. */
+void	session_stop(struct session *s);
+/* 1 while the engine runs or the divergence is being scored. */
+int	session_busy(const struct session *s);
+/* Rates answer slot ("correct", "partial", "wrong"), committed at once;
+ * note may be NULL.  Q_EUSAGE when the answer is not recorded (yet). */
+int	session_rate(struct session *s, int slot, const char *verdict,
+	    const char *note, int blind, struct qerr *err);
+/* Ends the prompt (stopping and waiting for its threads) and frees it;
+ * the variants stay the caller's. */
+void	session_clear(struct session *s);
+
+#endif
