@@ -10,6 +10,8 @@
 
 #include "session.h"
 
+#include <stdatomic.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,6 @@ session_init(struct session *s, struct model **v, int n, struct store *store)
 	s->store = store;
 	s->tmpl = -1;
 	gen_defaults(&s->gen);
-	atomic_init(&s->div_done, 0);
 }
 
 static void
@@ -35,22 +36,130 @@ session_fail(struct session *s, const char *what, const char *msg)
 	snprintf(s->msg, sizeof s->msg, "%.100s: %.400s", what, msg);
 }
 
+/* One prompt's divergence being scored: what the thread reads is its own
+ * copy, so the next prompt can start at once.  Only the oldest job runs;
+ * the next starts when it is collected, so the cores go to one scoring at
+ * a time and results come back in order. */
+struct session_score {
+	struct session_score	*next;
+	pthread_t		 tid;
+	int			 started;
+	atomic_int		 done;
+	struct model		*v[ENGINE_MAX_VARIANTS];
+	int			 n;
+	int32_t			*prompt, *ref;
+	size_t			 n_prompt, n_ref;
+	int			 first[ENGINE_MAX_VARIANTS];
+	struct div_stats	 dv[ENGINE_MAX_VARIANTS];
+	struct history		 h;
+	int			 recording;
+	int			 current;	/* the session's prompt */
+};
+
 static void *
 session_score(void *arg)
 {
-	struct session	*s = arg;
+	struct session_score	*j = arg;
 
-	for (int i = 1; i < s->n; i++) {
+	for (int i = 1; i < j->n; i++) {
 		struct qerr	err;
 
-		memset(&s->dv[i], 0, sizeof s->dv[i]);
-		if (div_score(s->v[0], s->v[i], s->ids, s->n_ids, s->ans[0].ids,
-		    (size_t)s->ans[0].n, NULL, &s->dv[i], &err) != Q_OK)
-			s->dv[i].n = 0;
-		s->dv[i].first = s->first_div[i];
+		memset(&j->dv[i], 0, sizeof j->dv[i]);
+		if (div_score(j->v[0], j->v[i], j->prompt, j->n_prompt, j->ref,
+		    j->n_ref, NULL, &j->dv[i], &err) != Q_OK)
+			j->dv[i].n = 0;
+		j->dv[i].first = j->first[i];
 	}
-	atomic_store(&s->div_done, 1);
+	atomic_store(&j->done, 1);
 	return (NULL);
+}
+
+static void
+session_score_free(struct session_score *j)
+{
+	free(j->prompt);
+	free(j->ref);
+	free(j);
+}
+
+/* Starts the oldest job unless it runs; one that cannot start is left
+ * unscored. */
+static void
+session_score_run(struct session *s)
+{
+	struct session_score	*j;
+
+	while ((j = s->scoring) != NULL && !j->started) {
+		if (pthread_create(&j->tid, NULL, session_score, j) == 0) {
+			j->started = 1;
+			return;
+		}
+		s->scoring = j->next;
+		if (j->current)
+			s->scored = 1;
+		session_score_free(j);
+	}
+}
+
+/* Queues the scoring of the current prompt's answers; 0 when it could
+ * not (the divergence is then left out). */
+static int
+session_score_start(struct session *s)
+{
+	struct session_score	*j, **tail;
+
+	if ((j = calloc(1, sizeof *j)) == NULL ||
+	    (j->prompt = malloc(s->n_ids * sizeof *j->prompt + 1)) == NULL ||
+	    (j->ref = malloc((size_t)s->ans[0].n * sizeof *j->ref + 1)) ==
+	    NULL) {
+		if (j != NULL)
+			session_score_free(j);
+		return (0);
+	}
+	memcpy(j->v, s->v, (size_t)s->n * sizeof s->v[0]);
+	j->n = s->n;
+	memcpy(j->prompt, s->ids, s->n_ids * sizeof *j->prompt);
+	j->n_prompt = s->n_ids;
+	memcpy(j->ref, s->ans[0].ids, (size_t)s->ans[0].n * sizeof *j->ref);
+	j->n_ref = (size_t)s->ans[0].n;
+	memcpy(j->first, s->first_div, sizeof j->first);
+	j->h = s->h;
+	j->recording = s->recording;
+	j->current = 1;
+	atomic_init(&j->done, 0);
+	for (tail = &s->scoring; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = j;
+	session_score_run(s);
+	return (1);
+}
+
+/* Records the jobs that are done, oldest first; wait: all of them. */
+static int
+session_score_collect(struct session *s, int wait)
+{
+	struct session_score	*j;
+	struct qerr		 err;
+	int			 got = 0;
+
+	while ((j = s->scoring) != NULL && (wait || atomic_load(&j->done))) {
+		pthread_join(j->tid, NULL);
+		s->scoring = j->next;
+		for (int i = 1; j->recording && i < j->n; i++)
+			if (history_divergence(&j->h, i, &j->dv[i], &err) !=
+			    Q_OK) {
+				session_fail(s, "history", err.msg);
+				break;
+			}
+		if (j->current) {
+			memcpy(s->dv, j->dv, sizeof s->dv);
+			s->scored = 1;
+		}
+		session_score_free(j);
+		got++;
+		session_score_run(s);
+	}
+	return (got);
 }
 
 void
@@ -61,10 +170,8 @@ session_clear(struct session *s)
 		engine_free(s->e);
 		s->e = NULL;
 	}
-	if (s->div_started) {
-		pthread_join(s->div_tid, NULL);
-		s->div_started = 0;
-	}
+	for (struct session_score *j = s->scoring; j != NULL; j = j->next)
+		j->current = 0;
 	for (int i = 0; s->asked && i < s->n; i++)
 		answer_free(&s->ans[i]);
 	free(s->text);
@@ -72,13 +179,25 @@ session_clear(struct session *s)
 	s->text = NULL;
 	s->ids = NULL;
 	s->asked = s->running = s->recording = s->scored = 0;
-	atomic_store(&s->div_done, 0);
+	s->score_started = 0;
 }
 
 int
 session_busy(const struct session *s)
 {
-	return (s->running || (s->div_started && !s->scored));
+	return (s->running);
+}
+
+int
+session_idle(const struct session *s)
+{
+	return (!s->running && s->scoring == NULL);
+}
+
+void
+session_drain(struct session *s)
+{
+	session_score_collect(s, 1);
 }
 
 int
@@ -160,22 +279,6 @@ session_record(struct session *s, int slot)
 	}
 }
 
-/* Once the scores are in: recorded beside each answer. */
-static void
-session_scored(struct session *s)
-{
-	struct qerr	err;
-
-	pthread_join(s->div_tid, NULL);
-	s->div_started = 0;
-	s->scored = 1;
-	for (int i = 1; s->recording && i < s->n; i++)
-		if (history_divergence(&s->h, i, &s->dv[i], &err) != Q_OK) {
-			session_fail(s, "history", err.msg);
-			s->recording = 0;
-		}
-}
-
 int
 session_poll(struct session *s)
 {
@@ -203,20 +306,14 @@ session_poll(struct session *s)
 	}
 	if (got)
 		session_track(s);
-	if (!s->running && s->asked && !s->div_started && !s->scored) {
+	if (!s->running && s->asked && !s->score_started) {
+		s->score_started = 1;
 		for (int i = 0; i < s->n; i++)
 			failed |= s->ans[i].rc != Q_OK;
-		if (failed || s->n == 1 || pthread_create(&s->div_tid, NULL,
-		    session_score, s) != 0)
+		if (failed || s->n == 1 || !session_score_start(s))
 			s->scored = 1;
-		else
-			s->div_started = 1;
 	}
-	if (s->div_started && atomic_load(&s->div_done)) {
-		session_scored(s);
-		got++;
-	}
-	return (got);
+	return (got + session_score_collect(s, 0));
 }
 
 void

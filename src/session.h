@@ -10,7 +10,6 @@
 #define QCMP_SESSION_H
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 
 #include "answer.h"
@@ -21,6 +20,8 @@
 #include "model.h"
 #include "qerr.h"
 #include "store.h"
+
+struct session_score;
 
 struct session {
 	/* set by the caller before session_ask */
@@ -48,10 +49,9 @@ struct session {
 	struct history		  h;
 	int			  recording;	/* h is live */
 
-	/* the divergence thread */
-	pthread_t		  div_tid;
-	int			  div_started;
-	atomic_int		  div_done;
+	/* divergence being scored, oldest first (see session.c) */
+	struct session_score	 *scoring;
+	int			  score_started;	/* for this prompt */
 
 	char			  msg[512];	/* the latest failure, or "" */
 };
@@ -61,21 +61,28 @@ struct session {
 void	session_init(struct session *s, struct model **v, int n,
 	    struct store *store);
 /* Starts every variant on text; Q_EUSAGE while the previous prompt is
- * still being answered or scored, or when the prompt does not fit. */
+ * still being answered, or when the prompt does not fit.  Earlier
+ * prompts' divergence may still be scored meanwhile. */
 int	session_ask(struct session *s, const char *text, struct qerr *err);
 /* Takes the queued events without waiting; returns how many (answers
  * changed), and records what finished. */
 int	session_poll(struct session *s);
 /* Asks the running variants to stop after their current token. */
 void	session_stop(struct session *s);
-/* 1 while the engine runs or the divergence is being scored. */
+/* 1 while the engine runs. */
 int	session_busy(const struct session *s);
+/* 1 when nothing runs: no answers and no divergence being scored (the
+ * variants may then be replaced). */
+int	session_idle(const struct session *s);
+/* Waits for every divergence being scored and records it. */
+void	session_drain(struct session *s);
 /* Rates answer slot ("correct", "partial", "wrong"), committed at once;
  * note may be NULL.  Q_EUSAGE when the answer is not recorded (yet). */
 int	session_rate(struct session *s, int slot, const char *verdict,
 	    const char *note, int blind, struct qerr *err);
-/* Ends the prompt (stopping and waiting for its threads) and frees it;
- * the variants stay the caller's. */
+/* Ends the prompt (stopping its answers; its divergence is still scored
+ * and recorded by later polls) and frees it; the variants stay the
+ * caller's. */
 void	session_clear(struct session *s);
 
 #endif

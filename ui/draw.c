@@ -529,6 +529,9 @@ draw_main(struct tui *t, int rows, int cols)
 		    "PgUp/PgDn  Esc: prompt  ? help";
 	else if (session_busy(s))
 		keys = " answering...  Esc: stop   Tab: rate panes   ? help";
+	else if (!session_idle(s))
+		keys = " scoring divergence...  Enter: ask   Tab: rate panes   "
+		    "? help";
 	else
 		keys = " Enter: ask   Tab: rate panes   /help   ? help   "
 		    "Ctrl-D: quit";

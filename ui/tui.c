@@ -175,8 +175,9 @@ tui_build(void *arg)
 static void
 tui_variants(struct tui *t, const char *list)
 {
-	if (session_busy(t->ses) || t->building) {
-		tui_say(t, "wait for the answers to finish (Esc stops them)");
+	if (!session_idle(t->ses) || t->building) {
+		tui_say(t, "wait for the answers to finish and be scored (Esc "
+		    "stops them)");
 		return;
 	}
 	free(t->build_list);
@@ -717,7 +718,7 @@ tui_loop(struct tui *t)
 	while (!t->quit && tui_signal == 0) {
 		struct pollfd	pf[2] = { { STDIN_FILENO, POLLIN, 0 },
 				    { tui_pipe[0], POLLIN, 0 } };
-		int		busy = session_busy(t->ses) || t->building;
+		int		busy = !session_idle(t->ses) || t->building;
 		int		r, timeout = busy || dirty ? TUI_FRAME_MS / 2 :
 				    -1;
 		wint_t		wc;
@@ -813,6 +814,7 @@ tui_run(struct session *ses, const struct tui_opts *o)
 	}
 	if (t.building)
 		tui_built(&t);
+	session_drain(ses);
 	input_stop();
 	endwin();
 	tui_screen = 0;

@@ -189,6 +189,41 @@ $T resize-window -x 120 -y 30
 wait_for '^ qcmp  stories260K' && ok "back to the workbench at 120x30" ||
     fail "did not come back: $(cat "$TMP/pane")"
 
+# Esc mid-stream stops every answer; what came is kept, recorded as stopped
+$T send-keys -l "Once upon a time"
+$T send-keys Enter
+sleep 0.1
+$T send-keys Escape
+wait_for ' stopped' 4 && ok "Esc stops every answer, each marked stopped" ||
+    fail "Esc: $(cat "$TMP/pane")"
+got=$(sql "SELECT count(*), min(n_tokens) > 0, max(n_tokens) < 1500 FROM answers
+    WHERE finish = 'stopped'")
+[ "$got" = "4|1|1" ] && ok "stopped answers recorded with their tokens so far" ||
+    fail "stopped answers in the database: $got"
+# a prompt of two lines (Alt-Enter), then other variants
+$T send-keys -l "/n 8"
+$T send-keys Enter
+$T send-keys -l "Once upon"
+$T send-keys M-Enter
+$T send-keys -l "a time"
+$T send-keys Enter
+wait_for ' length' 4 || fail "two-line prompt not answered: $(cat "$TMP/pane")"
+got=$(sql "SELECT count(*) FROM prompts WHERE text = 'Once upon' || char(10) || 'a time'")
+[ "$got" = 1 ] && ok "Alt-Enter puts a newline in the prompt" || fail "two-line prompt: $got"
+# scoring runs in the background, oldest prompt first; /variants waits for it
+wait_for 'KLD' 3 || fail "divergence not scored: $(cat "$TMP/pane")"
+$T send-keys -l "/variants f32,q4_0"
+$T send-keys Enter
+wait_for 'variants: f32,q4_0' && sed -n 2p "$TMP/pane" | grep -q '1 f32' &&
+    sed -n 2p "$TMP/pane" | grep -q '2 q4_0' && ! sed -n 2p "$TMP/pane" | grep -q 't2m' &&
+    ok "/variants rebuilds the panes" || fail "/variants: $(head -3 "$TMP/pane")"
+$T send-keys -l "/variants f32,nope"
+$T send-keys Enter
+wait_for "unknown format 'nope'" && ok "/variants with a bad format is refused" ||
+    fail "/variants nope: $(tail -2 "$TMP/pane")"
+$T send-keys -l "/n 1500"
+$T send-keys Enter
+
 # 4. SIGTERM mid-stream: the terminal is given back, sane
 $T send-keys -l "Lily and Tom went to the park"
 $T send-keys Enter
