@@ -8,6 +8,10 @@
 #   bench/run.sh engine     four variants of a stories42M-shaped model
 #                           decoding together on 2 threads against one
 #                           after another (--isolated): aggregate tokens/s
+#   bench/run.sh tui        the same four variants of a stories15M-shaped
+#                           model streaming in the workbench (in tmux)
+#                           against qcmp run: decode tokens/s of each, as
+#                           recorded in their history databases
 set -eu
 cd "$(dirname "$0")/.."
 what=${1:-kernels}
@@ -48,8 +52,56 @@ print("%-10s %s  aggregate %.1f tok/s" % (sys.argv[1], "  ".join(
 PY
 	done
 	;;
+tui)
+	command -v tmux >/dev/null || { echo "bench: tui needs tmux" >&2; exit 1; }
+	make -s bench/gen-model
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/qcmp-bench.XXXXXX")
+	sock=$tmp/tmux.sock
+	trap 'tmux -S "$sock" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+	./bench/gen-model stories15M "$tmp/stories15M.gguf"
+	args="-m $tmp/stories15M.gguf -n 256 --temp 0 -t 2 --variants f32,q8_0,q4_0,t2m"
+	qcmp=$(pwd)/qcmp
+	for round in 1 2 3; do
+		# shellcheck disable=SC2086
+		./qcmp run $args -p "Once upon a time" --json --db "$tmp/run.db" \
+		    >/dev/null
+		tmux -S "$sock" -f /dev/null new-session -d -x 160 -y 40 \
+		    "LANG=C.UTF-8 $qcmp tui $args -p 'Once upon a time' --db $tmp/tui.db"
+		i=0
+		while [ $i -lt 600 ] && [ "$(tmux -S "$sock" capture-pane -p |
+		    grep -Eo ' (length|eos|context)( |$)' | wc -l)" -lt 4 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		tmux -S "$sock" send-keys C-d
+		sleep 0.5
+		tmux -S "$sock" kill-server 2>/dev/null || true
+	done
+	python3 - "$tmp/run.db" "$tmp/tui.db" <<'PY'
+import sqlite3, statistics, sys
+def tps(db):
+    rows = sqlite3.connect(db).execute(
+        "SELECT v.name, a.decode_tps FROM answers a "
+        "JOIN variants v ON v.id = a.variant_id ORDER BY a.id").fetchall()
+    out = {}
+    for name, t in rows:
+        out.setdefault(name, []).append(t)
+    return out
+run, tui = tps(sys.argv[1]), tps(sys.argv[2])
+tot_r = tot_t = 0
+for name in run:
+    r, t = statistics.median(run[name]), statistics.median(tui.get(name, [0]))
+    tot_r += r
+    tot_t += t
+    print("%-6s run %8.1f tok/s  tui %8.1f tok/s  tui/run %.3f  (runs %s | %s)" % (
+        name, r, t, t / r, " ".join("%.0f" % x for x in run[name]),
+        " ".join("%.0f" % x for x in tui.get(name, []))))
+print("sum    run %8.1f tok/s  tui %8.1f tok/s  tui/run %.3f" % (
+    tot_r, tot_t, tot_t / tot_r))
+PY
+	;;
 *)
-	echo "usage: bench/run.sh kernels|variants|engine" >&2
+	echo "usage: bench/run.sh kernels|variants|engine|tui" >&2
 	exit 2
 	;;
 esac
