@@ -65,6 +65,16 @@ div_score(const struct model *ref, const struct model *var,
     size_t n_answer, struct kpool *pool, struct div_stats *out,
     struct qerr *err)
 {
+	return (div_score_until(ref, var, prompt, n_prompt, answer, n_answer,
+	    pool, NULL, out, err));
+}
+
+int
+div_score_until(const struct model *ref, const struct model *var,
+    const int32_t *prompt, size_t n_prompt, const int32_t *answer,
+    size_t n_answer, struct kpool *pool, atomic_int *stop,
+    struct div_stats *out, struct qerr *err)
+{
 	struct transformer	 tr, tv;
 	size_t			 n_pos = n_prompt + n_answer;
 	int			 V = ref->cfg.n_vocab, rc, agree, dummy;
@@ -95,6 +105,13 @@ div_score(const struct model *ref, const struct model *var,
 		const float	*lq = transformer_forward(&tv, tok, (int)pos);
 		int32_t		 next;
 
+		if (stop != NULL && atomic_load(stop)) {
+			transformer_free(&tr);
+			transformer_free(&tv);
+			memset(out, 0, sizeof *out);
+			out->first = -1;
+			return (qerr_set(err, Q_EUSAGE, "divergence: stopped"));
+		}
 		if (pos + 1 < n_prompt)
 			continue;
 		next = answer[pos + 1 - n_prompt];

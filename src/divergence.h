@@ -9,6 +9,7 @@
 #ifndef QCMP_DIVERGENCE_H
 #define QCMP_DIVERGENCE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +35,12 @@ int	div_score(const struct model *ref, const struct model *var,
 	    const int32_t *prompt, size_t n_prompt, const int32_t *answer,
 	    size_t n_answer, struct kpool *pool, struct div_stats *out,
 	    struct qerr *err);
+/* div_score that gives up (Q_EUSAGE, nothing scored) once *stop is set;
+ * stop may be NULL. */
+int	div_score_until(const struct model *ref, const struct model *var,
+	    const int32_t *prompt, size_t n_prompt, const int32_t *answer,
+	    size_t n_answer, struct kpool *pool, atomic_int *stop,
+	    struct div_stats *out, struct qerr *err);
 /* KL(p || q) in nats of two logit vectors (softmax taken here), and
  * whether their argmaxes agree; the building block of div_score. */
 double	div_kld(const float *lp, const float *lq, int n, int *agree);

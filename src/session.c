@@ -45,6 +45,7 @@ struct session_score {
 	pthread_t		 tid;
 	int			 started;
 	atomic_int		 done;
+	atomic_int		 cancel;
 	struct model		*v[ENGINE_MAX_VARIANTS];
 	int			 n;
 	int32_t			*prompt, *ref;
@@ -65,8 +66,9 @@ session_score(void *arg)
 		struct qerr	err;
 
 		memset(&j->dv[i], 0, sizeof j->dv[i]);
-		if (div_score(j->v[0], j->v[i], j->prompt, j->n_prompt, j->ref,
-		    j->n_ref, NULL, &j->dv[i], &err) != Q_OK)
+		if (div_score_until(j->v[0], j->v[i], j->prompt, j->n_prompt,
+		    j->ref, j->n_ref, NULL, &j->cancel, &j->dv[i], &err) !=
+		    Q_OK)
 			j->dv[i].n = 0;
 		j->dv[i].first = j->first[i];
 	}
@@ -127,6 +129,7 @@ session_score_start(struct session *s)
 	j->recording = s->recording;
 	j->current = 1;
 	atomic_init(&j->done, 0);
+	atomic_init(&j->cancel, 0);
 	for (tail = &s->scoring; *tail != NULL; tail = &(*tail)->next)
 		;
 	*tail = j;
@@ -145,7 +148,8 @@ session_score_collect(struct session *s, int wait)
 	while ((j = s->scoring) != NULL && (wait || atomic_load(&j->done))) {
 		pthread_join(j->tid, NULL);
 		s->scoring = j->next;
-		for (int i = 1; j->recording && i < j->n; i++)
+		for (int i = 1; j->recording && !atomic_load(&j->cancel) &&
+		    i < j->n; i++)
 			if (history_divergence(&j->h, i, &j->dv[i], &err) !=
 			    Q_OK) {
 				session_fail(s, "history", err.msg);
@@ -195,8 +199,11 @@ session_idle(const struct session *s)
 }
 
 void
-session_drain(struct session *s)
+session_drain(struct session *s, int cancel)
 {
+	for (struct session_score *j = s->scoring; cancel && j != NULL;
+	    j = j->next)
+		atomic_store(&j->cancel, 1);
 	session_score_collect(s, 1);
 }
 

@@ -74,8 +74,9 @@ int	session_busy(const struct session *s);
 /* 1 when nothing runs: no answers and no divergence being scored (the
  * variants may then be replaced). */
 int	session_idle(const struct session *s);
-/* Waits for every divergence being scored and records it. */
-void	session_drain(struct session *s);
+/* Waits for every divergence being scored and records it, or with
+ * cancel, gives it up (those answers keep no divergence). */
+void	session_drain(struct session *s, int cancel);
 /* Rates answer slot ("correct", "partial", "wrong"), committed at once;
  * note may be NULL.  Q_EUSAGE when the answer is not recorded (yet). */
 int	session_rate(struct session *s, int slot, const char *verdict,

@@ -592,6 +592,7 @@ tui_key(struct tui *t, int key, int is_code)
 		tui_mouse(t);
 		return;
 	}
+	t->msg[0] = '\0';	/* a key clears the last message */
 	if (!is_code && key == 27) {
 		if (t->view == VIEW_HELP)
 			t->view = t->back;
@@ -606,9 +607,6 @@ tui_key(struct tui *t, int key, int is_code)
 			tui_escape(t);
 		return;
 	}
-	/* a key clears the last message, except while typing a prompt */
-	if (t->view != VIEW_MAIN || t->focus >= 0)
-		t->msg[0] = t->view == VIEW_SHOW ? t->msg[0] : '\0';
 	switch (t->view) {
 	case VIEW_HELP:
 		t->view = t->back;
@@ -814,7 +812,8 @@ tui_run(struct session *ses, const struct tui_opts *o)
 	}
 	if (t.building)
 		tui_built(&t);
-	session_drain(ses);
+	/* quitting does not wait for scoring: those prompts go without */
+	session_drain(ses, 1);
 	input_stop();
 	endwin();
 	tui_screen = 0;
