@@ -23,9 +23,9 @@ start() {	# start COLS ROWS ARGS...: qcmp tui in a new tmux server
 	    "env $ENVS $QCMP_ABS tui -m $MODEL --db $DB $*; echo EXIT=\$?; stty -a > $TMP/stty.$n_sock; sleep 60"
 }
 snap() { $T capture-pane -p > "$TMP/pane" 2>/dev/null; }
-wait_for() {	# wait_for REGEX [COUNT]: until it matches COUNT times, up to 20 s
+wait_for() {	# wait_for REGEX [COUNT [SECONDS]]: until it matches COUNT times
 	i=0
-	while [ $i -lt 200 ]; do
+	while [ $i -lt $((${3:-20} * 10)) ]; do
 		snap
 		[ "$(grep -Eo -- "$1" "$TMP/pane" | wc -l)" -ge "${2:-1}" ] &&
 		    return 0
@@ -211,7 +211,7 @@ wait_for ' length' 4 || fail "two-line prompt not answered: $(cat "$TMP/pane")"
 got=$(sql "SELECT count(*) FROM prompts WHERE text = 'Once upon' || char(10) || 'a time'")
 [ "$got" = 1 ] && ok "Alt-Enter puts a newline in the prompt" || fail "two-line prompt: $got"
 # scoring runs in the background, oldest prompt first; /variants waits for it
-wait_for 'KLD' 3 || fail "divergence not scored: $(cat "$TMP/pane")"
+wait_for 'KLD' 3 120 || fail "divergence not scored: $(cat "$TMP/pane")"
 $T send-keys -l "/variants f32,q4_0"
 $T send-keys Enter
 wait_for 'variants: f32,q4_0' && sed -n 2p "$TMP/pane" | grep -q '1 f32' &&
