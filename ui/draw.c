@@ -217,9 +217,12 @@ draw_layout(struct tui *t, int n, int y0, int h, int w)
 	if ((w - (n - 1)) / n >= PANE_MIN_W) {
 		int	pw = (w - (n - 1)) / n;
 
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			t->geom[i] = (struct tui_geom){ y0, i * (pw + 1), h,
 			    i + 1 == n ? w - i * (pw + 1) : pw };
+			if (i > 0)	/* the column between two panes */
+				mvvline(y0, i * (pw + 1) - 1, ACS_VLINE, h);
+		}
 	} else {
 		int	ph = h / n;
 
