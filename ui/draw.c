@@ -220,8 +220,9 @@ draw_layout(struct tui *t, int n, int y0, int h, int w)
 		for (int i = 0; i < n; i++) {
 			t->geom[i] = (struct tui_geom){ y0, i * (pw + 1), h,
 			    i + 1 == n ? w - i * (pw + 1) : pw };
-			if (i > 0)	/* the column between two panes */
-				mvvline(y0, i * (pw + 1) - 1, ACS_VLINE, h);
+			for (int y = y0; i > 0 && y < y0 + h; y++)
+				mvaddstr(y, i * (pw + 1) - 1, t->utf8 ?
+				    "\xe2\x94\x82" : "|");	/* between two */
 		}
 	} else {
 		int	ph = h / n;

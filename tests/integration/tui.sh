@@ -18,11 +18,12 @@ start() {	# start COLS ROWS ARGS...: qcmp tui in a new tmux server
 	cols=$1 rows=$2
 	shift 2
 	n_sock=$((n_sock + 1))
-	T="tmux -S $TMP/tmux.$n_sock"
+	T="tmux -u -S $TMP/tmux.$n_sock"
 	$T -f /dev/null new-session -d -x "$cols" -y "$rows" \
 	    "env $ENVS $QCMP_ABS tui -m $MODEL --db $DB $*; echo EXIT=\$?; stty -a > $TMP/stty.$n_sock; sleep 60"
 }
-snap() { $T capture-pane -p > "$TMP/pane" 2>/dev/null; }
+# the screen, with the line between panes as '|' (one byte, for cut and awk)
+snap() { $T capture-pane -p 2>/dev/null | sed 's/\xe2\x94\x82/|/g' > "$TMP/pane"; }
 wait_for() {	# wait_for REGEX [COUNT [SECONDS]]: until it matches COUNT times
 	i=0
 	while [ $i -lt $((${3:-20} * 10)) ]; do
@@ -110,20 +111,26 @@ $T send-keys -l "/bogus"
 $T send-keys Enter
 wait_for 'unknown command /bogus' && ok "unknown command reported" ||
     fail "unknown command: $(tail -2 "$TMP/pane")"
+# UTF-8 in and out: accented and double-width text (byte-fallback tokens)
+$T send-keys -l "Un café à Paris 日本"
+$T send-keys Enter
+wait_for 'Un café à Paris 日本' 2 && ok "UTF-8 prompt shown in every pane" ||
+    fail "UTF-8: $(sed -n 3p "$TMP/pane")"
+wait_for ' context' 2 || fail "UTF-8 prompt not answered"
 $T send-keys '?'
 wait_for 'qcmp keys' && grep -q '/variants LIST' "$TMP/pane" &&
     ok "? shows every key and command" || fail "help overlay: $(cat "$TMP/pane")"
 $T send-keys x
 $T send-keys -l "/report"
 $T send-keys Enter
-wait_for '^q8_0 +8\.5 +1 +1 ' && ok "/report shows the per-variant table" ||
+wait_for '^q8_0 +8\.5 +2 +1 ' && ok "/report shows the per-variant table" ||
     fail "/report: $(cat "$TMP/pane")"
 $T send-keys q
 $T send-keys -l "/history"
 $T send-keys Enter
-wait_for '1/2 rated|2/2 rated' && ok "/history lists the prompt" ||
+wait_for '2/2 rated  Once upon a time' && ok "/history lists the prompts" ||
     fail "/history: $(cat "$TMP/pane")"
-$T send-keys Enter
+$T send-keys Down Enter
 wait_for 'earlier prompt: Once upon a time' && grep -q '\[correct\]' "$TMP/pane" &&
     ok "a history entry opens as panes with its ratings" ||
     fail "history entry: $(cat "$TMP/pane")"
