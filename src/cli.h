@@ -17,6 +17,7 @@ struct cmd_entry {
 	int		(*exec)(int argc, char **argv);
 };
 
+extern const struct cmd_entry cmd_batch_entry;
 extern const struct cmd_entry cmd_bench_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_info_entry;

@@ -8,8 +8,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <langinfo.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +34,7 @@ const struct cmd_entry cmd_report_entry = {
 "                          prefix (6+ hex digits) or number\n"
 "      --since DATE        only prompts asked since DATE (YYYY-MM-DD or\n"
 "                          an ISO 8601 time, UTC)\n"
+"      --run NAME          only the prompts of batch run NAME\n"
 "      --format F          table (default; with reliability diagrams),\n"
 "                          csv, json (JSON Lines) or md\n"
 "      --partial P         how a 'partial' verdict counts: wrong (default),\n"
@@ -144,11 +143,13 @@ report_json(const struct report *r)
 static int
 cmd_report_exec(int argc, char **argv)
 {
-	enum { O_DB = 256, O_MODEL, O_SINCE, O_FORMAT, O_PARTIAL, O_ASCII };
+	enum { O_DB = 256, O_MODEL, O_SINCE, O_RUN, O_FORMAT, O_PARTIAL,
+	    O_ASCII };
 	static const struct option longopts[] = {
 		{ "db", required_argument, NULL, O_DB },
 		{ "model", required_argument, NULL, O_MODEL },
 		{ "since", required_argument, NULL, O_SINCE },
+		{ "run", required_argument, NULL, O_RUN },
 		{ "format", required_argument, NULL, O_FORMAT },
 		{ "partial", required_argument, NULL, O_PARTIAL },
 		{ "ascii", no_argument, NULL, O_ASCII },
@@ -157,8 +158,8 @@ cmd_report_exec(int argc, char **argv)
 	};
 	static const char *const fmts[] = { "table", "csv", "json", "md" };
 	static const char *const parts[] = { "wrong", "correct", "skip" };
-	struct store_report_filter f = { NULL, NULL };
-	const char		*db = NULL, *cs;
+	struct store_report_filter f = { NULL, NULL, NULL };
+	const char		*db = NULL;
 	struct store		*s;
 	struct report		 r;
 	struct qerr		 err;
@@ -170,6 +171,7 @@ cmd_report_exec(int argc, char **argv)
 		case O_DB: db = optarg; break;
 		case O_MODEL: f.model = optarg; break;
 		case O_SINCE: f.since = optarg; break;
+		case O_RUN: f.run = optarg; break;
 		case O_FORMAT:
 		case O_PARTIAL:
 			rc = -1;
@@ -196,11 +198,8 @@ cmd_report_exec(int argc, char **argv)
 		cli_error("report: unexpected argument '%s'", argv[optind]);
 		return (cli_usage(&cmd_report_entry, 0));
 	}
-	if (ascii < 0) {
-		setlocale(LC_CTYPE, "");
-		cs = nl_langinfo(CODESET);
-		ascii = cs == NULL || strcmp(cs, "UTF-8") != 0;
-	}
+	if (ascii < 0)
+		ascii = report_locale_ascii();
 	if ((rc = history_open(db, 1, &s, &err)) != Q_OK) {
 		cli_error("%s", err.msg);
 		return (cli_exit_code(rc));

@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "generate.h"
 #include "history.h"
+#include "run-opts.h"
 #include "session.h"
 #include "tui.h"
 #include "model.h"
@@ -113,26 +114,6 @@ const struct cmd_entry cmd_tui_entry = {
 	.exec = cmd_tui_exec,
 };
 
-#define RUN_MAX_VARIANTS	ENGINE_MAX_VARIANTS
-
-struct run_opts {
-	const char		*model, *tokenizer, *prompt, *file, *system;
-	const char		*more[RUN_MAX_VARIANTS];	/* further -m */
-	int			 n_more;
-	const char		*variants;	/* NULL: the model as loaded */
-	int			 isolated;	/* variants one after another */
-	int			 json, json_tokens;
-	int			 tmpl;		/* -1: from the model */
-	int			 verbose;
-	int			 threads;
-	const char		*db;		/* NULL: the default */
-	int			 no_history;
-	int			 tui;		/* qcmp tui */
-	int			 blind;		/* tui: start blind */
-	struct store		*store;		/* open history, or NULL */
-	struct gen_params	 gen;
-};
-
 static int run_each(struct model **, int, const struct run_opts *,
     const char *);
 
@@ -203,11 +184,13 @@ run_interactive(struct model **v, int nv, const struct run_opts *o)
 }
 
 static int
-run_parse(int argc, char **argv, int tui, struct run_opts *o)
+run_parse(int argc, char **argv, enum run_mode mode, struct run_opts *o)
 {
-	const struct cmd_entry *e = tui ? &cmd_tui_entry : &cmd_run_entry;
+	const struct cmd_entry *e = mode == RUN_MODE_TUI ? &cmd_tui_entry :
+	    mode == RUN_MODE_BATCH ? &cmd_batch_entry : &cmd_run_entry;
 	enum { O_TEMP = 256, O_TOPK, O_TOPP, O_SYSTEM, O_TMPL, O_VARIANTS,
-	    O_ISOLATED, O_JSON, O_JSON_TOKENS, O_DB, O_NO_HISTORY, O_BLIND };
+	    O_ISOLATED, O_JSON, O_JSON_TOKENS, O_DB, O_NO_HISTORY, O_BLIND,
+	    O_RUN, O_SKIP_BAD, O_QUIET };
 	static const struct option longopts[] = {
 		{ "model", required_argument, NULL, 'm' },
 		{ "tokenizer", required_argument, NULL, 'z' },
@@ -229,6 +212,9 @@ run_parse(int argc, char **argv, int tui, struct run_opts *o)
 		{ "db", required_argument, NULL, O_DB },
 		{ "no-history", no_argument, NULL, O_NO_HISTORY },
 		{ "blind", no_argument, NULL, O_BLIND },
+		{ "run", required_argument, NULL, O_RUN },
+		{ "skip-bad", no_argument, NULL, O_SKIP_BAD },
+		{ "quiet", no_argument, NULL, O_QUIET },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -237,7 +223,7 @@ run_parse(int argc, char **argv, int tui, struct run_opts *o)
 	int	c;
 
 	memset(o, 0, sizeof *o);
-	o->tui = tui;
+	o->mode = mode;
 	o->tmpl = -1;
 	gen_defaults(&o->gen);
 	optind = 1;
@@ -306,6 +292,9 @@ run_parse(int argc, char **argv, int tui, struct run_opts *o)
 		case O_DB: o->db = optarg; break;
 		case O_NO_HISTORY: o->no_history = 1; break;
 		case O_BLIND: o->blind = 1; break;
+		case O_RUN: o->run = optarg; break;
+		case O_SKIP_BAD: o->skip_bad = 1; break;
+		case O_QUIET: o->quiet = 1; break;
 		case 'v': o->verbose = 1; break;
 		case 'h':
 			cli_usage(e, 1);
@@ -313,17 +302,39 @@ run_parse(int argc, char **argv, int tui, struct run_opts *o)
 		default: return (cli_usage(e, 0));
 		}
 	}
+	if (mode == RUN_MODE_BATCH && optind < argc)
+		o->prompts = argv[optind++];
 	if (optind < argc) {
 		cli_error("%s: unexpected argument '%s'", e->name,
 		    argv[optind]);
 		return (cli_usage(e, 0));
 	}
-	if (tui && (o->file != NULL || o->json || o->verbose)) {
-		cli_error("tui: -f, --json and -v are for qcmp run");
+	if (mode == RUN_MODE_BATCH && o->prompts == NULL) {
+		cli_error("batch: give the prompt file (JSON Lines)");
 		return (cli_usage(e, 0));
 	}
-	if (!tui && o->blind) {
-		cli_error("run: --blind is for qcmp tui");
+	if (mode != RUN_MODE_RUN && (o->file != NULL || o->json ||
+	    o->verbose)) {
+		cli_error("%s: -f, --json and -v are for qcmp run", e->name);
+		return (cli_usage(e, 0));
+	}
+	if (mode == RUN_MODE_BATCH && (o->prompt != NULL || o->blind)) {
+		cli_error("batch: the prompts come from the file (no -p or "
+		    "--blind)");
+		return (cli_usage(e, 0));
+	}
+	if (mode != RUN_MODE_TUI && o->blind) {
+		cli_error("%s: --blind is for qcmp tui", e->name);
+		return (cli_usage(e, 0));
+	}
+	if (mode != RUN_MODE_BATCH && (o->run != NULL || o->skip_bad ||
+	    o->quiet)) {
+		cli_error("%s: --run, --skip-bad and --quiet are for qcmp "
+		    "batch", e->name);
+		return (cli_usage(e, 0));
+	}
+	if (mode == RUN_MODE_BATCH && o->no_history) {
+		cli_error("batch: answers go to the history (no --no-history)");
 		return (cli_usage(e, 0));
 	}
 	if (o->n_more > 0 && o->variants != NULL) {
@@ -400,7 +411,7 @@ run_each(struct model **v, int n, const struct run_opts *o, const char *text)
 	co.plain = n == 1;
 	if (o->store != NULL) {
 		hp = (struct history_prompt){ "run", text, o->system,
-		    chat_name(t), &o->gen, (int)n_ids };
+		    chat_name(t), &o->gen, (int)n_ids, 0, NULL, 0 };
 		if ((rc = history_begin(&h, o->store, v, n, &hp,
 		    &err)) != Q_OK) {
 			free(ids);
@@ -490,7 +501,7 @@ run_main(struct run_opts *o)
 	}
 	o->gen.pool = pool;
 	v[0] = m;
-	if (o->tui && o->variants == NULL && o->n_more == 0)
+	if (o->mode != RUN_MODE_RUN && o->variants == NULL && o->n_more == 0)
 		o->variants = "default";
 	if (o->variants != NULL && (nv = run_variants(m, o->variants, o->verbose,
 	    v)) < 0) {
@@ -505,8 +516,10 @@ run_main(struct run_opts *o)
 		model_free(m);
 		return (rc);
 	}
-	if (o->tui)
+	if (o->mode == RUN_MODE_TUI)
 		rc = run_tui(m, v, &nv, o);
+	else if (o->mode == RUN_MODE_BATCH)
+		rc = batch_main(m, v, nv, o);
 	else if (o->prompt != NULL)
 		rc = run_each(v, nv, o, o->prompt);
 	else if (o->file == NULL && isatty(STDIN_FILENO))
@@ -533,14 +546,14 @@ run_main(struct run_opts *o)
 	return (rc);
 }
 
-static int
-run_exec(int argc, char **argv, int tui)
+int
+run_exec(int argc, char **argv, enum run_mode mode)
 {
 	struct run_opts	 o;
 	struct qerr	 err;
 	int		 rc;
 
-	if ((rc = run_parse(argc, argv, tui, &o)) != 0)
+	if ((rc = run_parse(argc, argv, mode, &o)) != 0)
 		return (rc < 0 ? 0 : rc);
 	if (!o.no_history && history_open(o.db, 0, &o.store, &err) != Q_OK) {
 		cli_error("%s", err.msg);
@@ -554,11 +567,11 @@ run_exec(int argc, char **argv, int tui)
 static int
 cmd_run_exec(int argc, char **argv)
 {
-	return (run_exec(argc, argv, 0));
+	return (run_exec(argc, argv, RUN_MODE_RUN));
 }
 
 static int
 cmd_tui_exec(int argc, char **argv)
 {
-	return (run_exec(argc, argv, 1));
+	return (run_exec(argc, argv, RUN_MODE_TUI));
 }

@@ -124,6 +124,8 @@ history_prompt_row(struct history *h, struct qerr *err)
 	sp.seed = h->p.gen->seed;
 	sp.n_predict = h->p.gen->n_predict;
 	sp.n_prompt = h->p.n_prompt;
+	sp.run_id = h->p.run_id;
+	sp.item = h->p.item;
 	return (store_prompt(h->store, &sp, &h->prompt_id, err));
 }
 
@@ -157,7 +159,7 @@ history_answer(struct history *h, int slot, const struct answer *a,
 	sa.prompt_id = h->prompt_id;
 	sa.variant_id = h->variant_id[slot];
 	sa.slot = slot;
-	sa.is_reference = slot == 0;
+	sa.is_reference = slot == 0 && !h->p.no_reference;
 	sa.text = a->text ? a->text : "";
 	sa.text_len = a->text ? a->len : 0;
 	sa.finish = a->rc != Q_OK ? "error" :

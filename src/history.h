@@ -24,6 +24,10 @@ struct history_prompt {
 	const char		*tmpl;		/* chat template name */
 	const struct gen_params	*gen;
 	int			 n_prompt;	/* tokens, BOS included */
+	int64_t			 run_id;	/* a batch run's, or 0 */
+	const char		*item;		/* its item, or NULL */
+	int			 no_reference;	/* slot 0 is not the reference
+						 * (it answered before) */
 };
 
 /* One prompt's comparison being recorded. */

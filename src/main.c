@@ -14,6 +14,7 @@
 static const struct cmd_entry *const main_cmds[] = {
 	&cmd_tui_entry,
 	&cmd_run_entry,
+	&cmd_batch_entry,
 	&cmd_rate_entry,
 	&cmd_history_entry,
 	&cmd_show_entry,

@@ -8,6 +8,8 @@
 
 #include "report.h"
 
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -228,4 +230,14 @@ report_print_table(FILE *out, const struct report *r, int ascii)
 	}
 	if (r->n == 0)
 		fprintf(out, "no answers in the history match\n");
+}
+
+int
+report_locale_ascii(void)
+{
+	const char	*cs;
+
+	setlocale(LC_CTYPE, "");
+	cs = nl_langinfo(CODESET);
+	return (cs == NULL || strcmp(cs, "UTF-8") != 0);
 }

@@ -68,5 +68,7 @@ const char *report_num(char *buf, size_t n, int ok, const char *fmt,
 /* The table of `qcmp report` with a reliability diagram per variant
  * (ASCII when ascii != 0), after report_finish. */
 void	report_print_table(FILE *out, const struct report *r, int ascii);
+/* 1 when the locale's character set is not UTF-8: diagrams in ASCII. */
+int	report_locale_ascii(void);
 
 #endif

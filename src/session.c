@@ -27,6 +27,8 @@ session_init(struct session *s, struct model **v, int n, struct store *store)
 	s->n = n;
 	s->store = store;
 	s->tmpl = -1;
+	s->front_end = "tui";
+	s->keep_stopped = 1;
 	gen_defaults(&s->gen);
 }
 
@@ -228,8 +230,9 @@ session_ask(struct session *s, const char *text, struct qerr *err)
 		goto fail;
 	s->tmpl_name = chat_name(t);
 	if (s->store != NULL) {
-		hp = (struct history_prompt){ "tui", s->text, s->system,
-		    s->tmpl_name, &s->gen, (int)s->n_ids };
+		hp = (struct history_prompt){ s->front_end, s->text, s->system,
+		    s->tmpl_name, &s->gen, (int)s->n_ids, s->run_id, s->item,
+		    s->no_reference };
 		if ((rc = history_begin(&s->h, s->store, s->v, s->n, &hp,
 		    err)) != Q_OK)
 			goto fail;
@@ -278,7 +281,8 @@ session_record(struct session *s, int slot)
 {
 	struct qerr	err;
 
-	if (!s->recording)
+	if (!s->recording || (!s->keep_stopped && s->ans[slot].rc == Q_OK &&
+	    s->ans[slot].stats.finish == GEN_STOPPED))
 		return;
 	if (history_answer(&s->h, slot, &s->ans[slot], &err) != Q_OK) {
 		session_fail(s, "history", err.msg);
@@ -289,10 +293,17 @@ session_record(struct session *s, int slot)
 int
 session_poll(struct session *s)
 {
+	return (session_wait(s, 0));
+}
+
+int
+session_wait(struct session *s, int timeout_ms)
+{
 	struct engine_event	ev;
 	int			got = 0, rc, failed = 0;
 
-	while (s->running && (rc = engine_next(s->e, &ev, 0)) != -1) {
+	while (s->running && (rc = engine_next(s->e, &ev, got ? 0 :
+	    timeout_ms)) != -1) {
 		if (rc == 0) {
 			engine_free(s->e);
 			s->e = NULL;
@@ -317,7 +328,8 @@ session_poll(struct session *s)
 		s->score_started = 1;
 		for (int i = 0; i < s->n; i++)
 			failed |= s->ans[i].rc != Q_OK;
-		if (failed || s->n == 1 || !session_score_start(s))
+		if (failed || s->n == 1 || s->no_reference ||
+		    !session_score_start(s))
 			s->scored = 1;
 	}
 	return (got + session_score_collect(s, 0));
@@ -332,7 +344,7 @@ session_stop(struct session *s)
 
 int
 session_rate(struct session *s, int slot, const char *verdict,
-    const char *note, int blind, struct qerr *err)
+    const char *note, const char *source, int blind, struct qerr *err)
 {
 	int64_t	id;
 	int	rc;
@@ -346,7 +358,7 @@ session_rate(struct session *s, int slot, const char *verdict,
 		return (qerr_set(err, Q_EUSAGE, "that answer is not finished "
 		    "yet"));
 	if ((rc = store_rate(s->store, s->h.answer_id[slot], verdict, note,
-	    "human", blind, &id, err)) != Q_OK)
+	    source, blind, &id, err)) != Q_OK)
 		return (rc);
 	snprintf(s->verdict[slot], sizeof s->verdict[slot], "%s", verdict);
 	return (Q_OK);

@@ -32,6 +32,11 @@ struct session {
 	int			  tmpl;		/* -1: from the model */
 	struct gen_params	  gen;
 	int			  isolated;
+	const char		 *front_end;	/* "tui" (the default), "batch" */
+	int			  keep_stopped;	/* record stopped answers (1) */
+	int64_t			  run_id;	/* batch: its run, or 0 */
+	const char		 *item;		/* batch: the prompt's item */
+	int			  no_reference;	/* v[0] is not the reference */
 
 	/* the current prompt */
 	char			 *text;
@@ -77,10 +82,13 @@ int	session_idle(const struct session *s);
 /* Waits for every divergence being scored and records it, or with
  * cancel, gives it up (those answers keep no divergence). */
 void	session_drain(struct session *s, int cancel);
-/* Rates answer slot ("correct", "partial", "wrong"), committed at once;
- * note may be NULL.  Q_EUSAGE when the answer is not recorded (yet). */
+/* Rates answer slot ("correct", "partial", "wrong") from source ("human",
+ * "auto"), committed at once; note may be NULL.  Q_EUSAGE when the answer
+ * is not recorded (yet). */
 int	session_rate(struct session *s, int slot, const char *verdict,
-	    const char *note, int blind, struct qerr *err);
+	    const char *note, const char *source, int blind, struct qerr *err);
+/* Waits up to timeout_ms for an event, then polls as session_poll. */
+int	session_wait(struct session *s, int timeout_ms);
 /* Ends the prompt (stopping its answers; its divergence is still scored
  * and recorded by later polls) and frees it; the variants stay the
  * caller's. */

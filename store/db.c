@@ -22,6 +22,7 @@
 
 static const char *const store_migrations[] = {
 	STORE_SCHEMA_001,
+	STORE_SCHEMA_002,
 };
 _Static_assert(sizeof store_migrations / sizeof store_migrations[0] ==
     STORE_SCHEMA_VERSION, "one migration per schema version");

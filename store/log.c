@@ -33,7 +33,8 @@ static const char *const store_sql[ST_COUNT] = {
 	    "(?1, ?2, ?3, ?4, ?5, ?6)",
 	[ST_PROMPT_ADD] = "INSERT INTO prompts (model_id, front_end, text, "
 	    "system, template, temperature, top_k, top_p, seed, n_predict, "
-	    "n_prompt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    "n_prompt, run_id, item) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+	    "?9, ?10, ?11, ?12, ?13)",
 	[ST_ANSWER_ADD] = "INSERT INTO answers (prompt_id, variant_id, slot, "
 	    "is_reference, text, finish, n_tokens, ttft_ms, prompt_tps, "
 	    "decode_tps, cpu_ms, mean_logprob, min_prob, mean_entropy, "
@@ -47,6 +48,13 @@ static const char *const store_sql[ST_COUNT] = {
 	[ST_ANSWER_EXISTS] = "SELECT 1 FROM answers WHERE id = ?1",
 	[ST_RATE] = "INSERT INTO ratings (answer_id, verdict, note, source, "
 	    "blind) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_RUN_FIND] = "SELECT id, model_id FROM runs WHERE name = ?1",
+	[ST_RUN_ADD] = "INSERT INTO runs (name, model_id, source) VALUES "
+	    "(?1, ?2, ?3)",
+	[ST_RUN_ANSWERED] = "SELECT p.item, v.name FROM prompts p "
+	    "JOIN answers a ON a.prompt_id = p.id "
+	    "JOIN variants v ON v.id = a.variant_id "
+	    "WHERE p.run_id = ?1 AND a.finish <> 'stopped' ORDER BY p.id",
 };
 
 sqlite3_stmt *
@@ -210,6 +218,9 @@ store_prompt(struct store *s, const struct store_prompt *p, int64_t *id,
 	sqlite3_bind_int64(st, 9, (int64_t)p->seed);
 	sqlite3_bind_int(st, 10, p->n_predict);
 	sqlite3_bind_int(st, 11, p->n_prompt);
+	if (p->run_id > 0)
+		sqlite3_bind_int64(st, 12, p->run_id);
+	store_bind_text(st, 13, p->item);
 	if ((rc = store_done(s, st, err, "add prompt")) == Q_OK)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return (rc);
@@ -347,4 +358,64 @@ store_rate(struct store *s, int64_t answer_id, const char *verdict,
 	if ((rc = store_done(s, st, err, "add rating")) == Q_OK && id != NULL)
 		*id = sqlite3_last_insert_rowid(s->db);
 	return (rc);
+}
+
+int
+store_run(struct store *s, const char *name, int64_t model_id,
+    const char *source, int64_t *id, int *created, struct qerr *err)
+{
+	sqlite3_stmt	*st;
+	int		 r, rc;
+	int64_t		 owner = 0;
+
+	*created = 0;
+	if ((st = store_stmt(s, ST_RUN_FIND, err)) == NULL)
+		return (Q_EIO);
+	store_bind_text(st, 1, name);
+	if ((r = sqlite3_step(st)) == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		owner = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (r == SQLITE_ROW) {
+		if (owner != model_id)
+			return (qerr_set(err, Q_EUSAGE, "%s: run '%s' belongs "
+			    "to another model (number %lld)", s->path, name,
+			    (long long)owner));
+		return (Q_OK);
+	}
+	if (r != SQLITE_DONE)
+		return (store_fail(s, Q_EIO, err, "select run"));
+	if ((st = store_stmt(s, ST_RUN_ADD, err)) == NULL)
+		return (Q_EIO);
+	store_bind_text(st, 1, name);
+	sqlite3_bind_int64(st, 2, model_id);
+	store_bind_text(st, 3, source);
+	if ((rc = store_done(s, st, err, "add run")) == Q_OK) {
+		*id = sqlite3_last_insert_rowid(s->db);
+		*created = 1;
+	}
+	return (rc);
+}
+
+int
+store_run_answered(struct store *s, int64_t run_id, store_answered_cb cb,
+    void *arg, struct qerr *err)
+{
+	sqlite3_stmt	*st;
+	int		 r;
+
+	if ((st = store_stmt(s, ST_RUN_ANSWERED, err)) == NULL)
+		return (Q_EIO);
+	sqlite3_bind_int64(st, 1, run_id);
+	while ((r = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb(arg, (const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1)) != 0) {
+			r = SQLITE_DONE;
+			break;
+		}
+	sqlite3_reset(st);
+	if (r != SQLITE_DONE)
+		return (store_fail(s, Q_EIO, err, "select run answers"));
+	return (Q_OK);
 }

@@ -224,6 +224,8 @@ store_report(struct store *s, const struct store_report_filter *f,
 	    "    OR m.path LIKE '%/' || ?1 OR (length(?1) >= 6 AND "
 	    "    substr(m.sha256, 1, length(?1)) = lower(?1))) "
 	    "AND (?2 IS NULL OR av.asked >= ?2) "
+	    "AND (?3 IS NULL OR av.prompt_id IN (SELECT p.id FROM prompts p "
+	    "    JOIN runs r ON r.id = p.run_id WHERE r.name = ?3)) "
 	    "ORDER BY av.model_id, av.is_reference DESC, "
 	    "av.bits_per_weight DESC, av.variant, av.prompt_id", err);
 	if (rc != Q_OK)
@@ -232,5 +234,7 @@ store_report(struct store *s, const struct store_report_filter *f,
 		sqlite3_bind_text(st, 1, f->model, -1, SQLITE_STATIC);
 	if (f->since != NULL)
 		sqlite3_bind_text(st, 2, f->since, -1, SQLITE_STATIC);
+	if (f->run != NULL)
+		sqlite3_bind_text(st, 3, f->run, -1, SQLITE_STATIC);
 	return (store_rows(s, st, store_report_row, &c, err));
 }

@@ -13,7 +13,7 @@
 #include "qerr.h"
 
 /* The schema version this binary writes (PRAGMA user_version). */
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 /* How long a write waits for another process's lock. */
 #define STORE_BUSY_MS		5000
 
@@ -45,6 +45,8 @@ struct store_prompt {
 	double		 temperature, top_p;
 	int		 top_k, n_predict, n_prompt;
 	uint64_t	 seed;
+	int64_t		 run_id;	/* a batch run's, or 0 */
+	const char	*item;		/* its item within the run, or NULL */
 };
 
 struct store_token {
@@ -113,6 +115,18 @@ int	store_rate(struct store *s, int64_t answer_id, const char *verdict,
 	    const char *note, const char *source, int blind, int64_t *id,
 	    struct qerr *err);
 
+/* The batch run called name, added for model_id (from source) unless it
+ * exists (*created says which); Q_EUSAGE when it belongs to another
+ * model. */
+int	store_run(struct store *s, const char *name, int64_t model_id,
+	    const char *source, int64_t *id, int *created, struct qerr *err);
+typedef int (*store_answered_cb)(void *arg, const char *item,
+    const char *variant);
+/* Calls cb for every (item, variant name) the run has a finished answer
+ * for (stopped answers do not count), oldest first. */
+int	store_run_answered(struct store *s, int64_t run_id,
+	    store_answered_cb cb, void *arg, struct qerr *err);
+
 /* One prompt in the history list. */
 struct store_history_row {
 	int64_t		 prompt_id;
@@ -167,6 +181,7 @@ struct store_report_filter {
 	const char	*model;		/* path, file name, sha256 prefix or
 					 * id; NULL: all */
 	const char	*since;		/* ISO date or time; NULL: all */
+	const char	*run;		/* a batch run's name; NULL: all */
 };
 typedef int (*store_report_cb)(void *arg, const struct store_report_row *r);
 /* Calls cb for every answer that passes f, ordered by model, then

@@ -220,7 +220,7 @@ static void
 fx_fill(struct store *s, struct fx *f)
 {
 	struct store_prompt	p = { 0, "run", "Q: max 37 73? A:", "Be brief.",
-				    "raw", 0.8, 0.95, 40, 16, 9, 42 };
+				    "raw", 0.8, 0.95, 40, 16, 9, 42, 0, NULL };
 	struct store_divergence	d = { 0, 0.125, 0.5, -0.25 };
 	struct store_answer	a;
 	struct qerr		e;
@@ -270,7 +270,8 @@ test_fresh(void **state)
 	if (store_open(p, 0, &s, &e) != Q_OK)
 		fail_msg("%s", e.msg);
 	assert_string_equal(store_path(s), p);
-	assert_int_equal(sq_int(p, "PRAGMA user_version"), 1);
+	assert_int_equal(sq_int(p, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
 	assert_int_equal(sq_int(p, "PRAGMA application_id"), 0x71636d70);
 	t = sq_text(p, "PRAGMA journal_mode");
 	assert_string_equal(t, "wal");
@@ -278,7 +279,7 @@ test_fresh(void **state)
 	assert_int_equal(sq_int(p, "SELECT count(*) FROM sqlite_schema WHERE "
 	    "name IN ('models', 'variants', 'prompts', 'answers', 'tokens', "
 	    "'ratings', 'answer_verdicts', 'variant_error_rates', "
-	    "'calibration_bins')"), 9);
+	    "'calibration_bins', 'runs')"), 10);
 	store_close(s);
 
 	/* the header as the file format defines it: WAL read and write
@@ -289,7 +290,8 @@ test_fresh(void **state)
 	assert_memory_equal(h, "SQLite format 3", 16);
 	assert_int_equal(h[18], 2);
 	assert_int_equal(h[19], 2);
-	assert_memory_equal(h + 60, "\0\0\0\1", 4);
+	assert_int_equal(h[60] << 24 | h[61] << 16 | h[62] << 8 | h[63],
+	    STORE_SCHEMA_VERSION);
 	assert_memory_equal(h + 68, "qcmp", 4);
 	free(h);
 
@@ -303,7 +305,8 @@ test_fresh(void **state)
 	assert_same_bytes(p, b, n);
 	t = sq_schema(p);
 	assert_string_equal(t, schema);
-	assert_int_equal(sq_int(p, "PRAGMA user_version"), 1);
+	assert_int_equal(sq_int(p, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
 	free(t);
 	free(schema);
 	free(b);
@@ -313,7 +316,7 @@ static void
 test_foreign_keys(void **state)
 {
 	struct store_prompt	 pr = { 999, "run", "x", NULL, "raw", 0, 1, 0,
-				    1, 1, 1 };
+				    1, 1, 1, 0, NULL };
 	struct store_variant	 v = { "q8_0", "q8_0", 1, 8.5, 1 };
 	struct store		*s;
 	struct qerr		 e;
@@ -366,7 +369,8 @@ test_migrate_v0(void **state)
 			fail_msg("v0 case %zu: %s", i, e.msg);
 		fx_fill(s, &f);
 		store_close(s);
-		assert_int_equal(sq_int(p, "PRAGMA user_version"), 1);
+		assert_int_equal(sq_int(p, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
 		assert_int_equal(sq_int(p, "PRAGMA application_id"),
 		    0x71636d70);
 		got = sq_schema(p);
@@ -467,7 +471,7 @@ refused(const char *path, int rc, const char *want)
 static void
 test_newer(void **state)
 {
-	char	p[1200];
+	char	p[1200], sql[128];
 
 	(void)state;
 	TP(p, "newer.db");
@@ -476,8 +480,9 @@ test_newer(void **state)
 	refused(p, Q_EFORMAT, "newer");
 	/* newer and empty: still newer */
 	TP(p, "newer-empty.db");
-	sq_exec(p, "PRAGMA application_id = 1902341488; "
-	    "PRAGMA user_version = 2");
+	snprintf(sql, sizeof sql, "PRAGMA application_id = 1902341488; "
+	    "PRAGMA user_version = %d", STORE_SCHEMA_VERSION + 1);
+	sq_exec(p, sql);
 	refused(p, Q_EFORMAT, "newer");
 }
 
@@ -576,7 +581,7 @@ ok_or_named(int rc, const struct qerr *e, const char *path)
 static void
 test_corrupt_truncated(void **state)
 {
-	struct store_report_filter	 rf = { NULL, NULL };
+	struct store_report_filter	 rf = { NULL, NULL, NULL };
 	struct store			*s;
 	struct collect			 c;
 	struct qerr			 e;
@@ -654,7 +659,7 @@ test_readonly(void **state)
 {
 	struct store_answer	 a;
 	struct store_prompt	 pr = { 1, "run", "x", NULL, "raw", 0, 1, 0, 1,
-				    1, 1 };
+				    1, 1, 0, NULL };
 	struct store		*s;
 	struct collect		 c = { 0, 0 };
 	struct qerr		 e;
@@ -849,7 +854,8 @@ test_create_race(void **state)
 		}
 		while (wait(&status) > 0)
 			bad += !WIFEXITED(status) || WEXITSTATUS(status) != 0;
-		assert_int_equal(sq_int(p, "PRAGMA user_version"), 1);
+		assert_int_equal(sq_int(p, "PRAGMA user_version"),
+	    STORE_SCHEMA_VERSION);
 	}
 	assert_int_equal(bad, 0);
 }
@@ -968,7 +974,7 @@ keep_report(void *arg, const struct store_report_row *r)
 static int
 report_n(struct store *s, const char *model, const char *since)
 {
-	struct store_report_filter	f = { model, since };
+	struct store_report_filter	f = { model, since, NULL };
 	struct rep			x;
 	struct qerr			e;
 
@@ -981,11 +987,11 @@ report_n(struct store *s, const char *model, const char *since)
 static void
 test_roundtrip(void **state)
 {
-	struct store_report_filter	 rf = { NULL, NULL };
+	struct store_report_filter	 rf = { NULL, NULL, NULL };
 	struct store_model		 m2 = fx_model;
 	struct store_prompt		 p2 = { 0, "tui", "second prompt",
 					    NULL, "chatml", 0, 1, 0, 8, 3,
-					    7 };
+					    7, 0, NULL };
 	struct store			*s;
 	struct shown			 sh;
 	struct hist			 h;

@@ -306,7 +306,7 @@ tui_line(char *line)
 		int		slot = t->note_slot;
 
 		if (session_rate(t->ses, slot, t->ses->verdict[slot], line,
-		    t->blind && !t->revealed, &err) != Q_OK)
+		    "human", t->blind && !t->revealed, &err) != Q_OK)
 			tui_say(t, "note: %s", err.msg);
 		else
 			tui_say(t, "note saved");
@@ -332,8 +332,8 @@ tui_rate(struct tui *t, const char *verdict)
 
 	if (slot < 0)
 		return;
-	if (session_rate(s, slot, verdict, NULL, t->blind && !t->revealed,
-	    &err) != Q_OK) {
+	if (session_rate(s, slot, verdict, NULL, "human", t->blind &&
+	    !t->revealed, &err) != Q_OK) {
 		tui_say(t, "%s", err.msg);
 		return;
 	}

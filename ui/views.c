@@ -7,7 +7,6 @@
 
 #include "tui-impl.h"
 
-#include <langinfo.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,11 +43,10 @@ tui_text_free(struct tui *t)
 void
 tui_report_open(struct tui *t)
 {
-	struct store_report_filter	 f = { NULL, NULL };
+	struct store_report_filter	 f = { NULL, NULL, NULL };
 	struct report			 r;
 	struct qerr			 err;
 	FILE				*out;
-	const char			*cs = nl_langinfo(CODESET);
 
 	if (t->ses->store == NULL) {
 		snprintf(t->msg, sizeof t->msg, "no history database: nothing "
@@ -70,7 +68,7 @@ tui_report_open(struct tui *t)
 		snprintf(t->msg, sizeof t->msg, "report: out of memory");
 		return;
 	}
-	report_print_table(out, &r, cs == NULL || strcmp(cs, "UTF-8") != 0);
+	report_print_table(out, &r, report_locale_ascii());
 	fclose(out);
 	report_free(&r);
 	snprintf(t->text_title, sizeof t->text_title, " report: every "

@@ -1,0 +1,55 @@
+/*
+ * grade.c: automatic verdicts for batch answers.
+ */
+#include "config.h"
+
+#include "grade.h"
+
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* s without the whitespace at its ends: *len bytes from the return. */
+static const char *
+grade_trim(const char *s, size_t *len)
+{
+	size_t	n;
+
+	s += strspn(s, " \t\r\n\v\f");
+	n = strlen(s);
+	while (n > 0 && strchr(" \t\r\n\v\f", s[n - 1]) != NULL)
+		n--;
+	*len = n;
+	return (s);
+}
+
+const char *
+grade(const struct batch_item *it, const char *answer)
+{
+	const char	*a, *e;
+	size_t		 na, ne;
+	regex_t		 re;
+	int		 ok = 0;
+	char		*want;
+
+	a = grade_trim(answer, &na);
+	e = grade_trim(it->expected, &ne);
+	switch (it->match) {
+	case MATCH_EXACT:
+		ok = na == ne && memcmp(a, e, na) == 0;
+		break;
+	case MATCH_CONTAINS:
+		if ((want = strndup(e, ne)) != NULL) {
+			ok = strstr(answer, want) != NULL;
+			free(want);
+		}
+		break;
+	case MATCH_REGEX:
+		if (regcomp(&re, it->expected, REG_EXTENDED | REG_NOSUB) == 0) {
+			ok = regexec(&re, answer, 0, NULL, 0) == 0;
+			regfree(&re);
+		}
+		break;
+	}
+	return (ok ? "correct" : "wrong");
+}
