@@ -5,7 +5,8 @@
  * of the right size: control tokens, the 256 byte tokens, then pieces.
  *
  * usage: gen-model SHAPE OUT.gguf [SEED]
- * SHAPE: stories15M stories42M stories110M smollm2-135M
+ * SHAPE: stories15M stories42M stories110M smollm2-135M, or tiny256 (a
+ * 1.4M model whose rows all fit 256-weight blocks, for the tests)
  */
 #include "config.h"
 
@@ -27,6 +28,7 @@ static const struct shape shapes[] = {
 	{ "stories42M", 512, 1376, 8, 8, 8, 32000, 1024, 10000.0f, 1 },
 	{ "stories110M", 768, 2048, 12, 12, 12, 32000, 1024, 10000.0f, 1 },
 	{ "smollm2-135M", 576, 1536, 30, 9, 3, 49152, 8192, 100000.0f, 1 },
+	{ "tiny256", 256, 512, 2, 4, 2, 768, 256, 10000.0f, 1 },
 };
 
 static uint64_t rng;

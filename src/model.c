@@ -41,12 +41,21 @@ static const struct {
 	{ GGUF_TT_TQ2_0, KFMT_TQ2_0 },
 };
 
-static int
+int
 model_fmt_of(uint32_t ggml)
 {
 	for (size_t i = 0; i < sizeof model_types / sizeof model_types[0]; i++)
 		if (model_types[i].ggml == ggml)
 			return (model_types[i].fmt);
+	return (-1);
+}
+
+int
+model_ggml_of(enum kfmt fmt)
+{
+	for (size_t i = 0; i < sizeof model_types / sizeof model_types[0]; i++)
+		if (model_types[i].fmt == fmt)
+			return ((int)model_types[i].ggml);
 	return (-1);
 }
 

@@ -115,6 +115,10 @@ int	model_load(const char *path, const char *tokenizer_path,
 void	model_free(struct model *m);
 /* Points w at rows x cols f32 weights. */
 void	model_mat_f32(struct mat *w, const void *data, int rows, int cols);
+/* The kernel format of a GGUF tensor type the loader reads, or -1; and
+ * the GGUF type of a format a file can hold, or -1. */
+int	model_fmt_of(uint32_t ggml_type);
+int	model_ggml_of(enum kfmt fmt);
 /* Q_OK when b is the same network as a (shapes and vocabulary); else
  * Q_EUSAGE with err saying exactly what differs. */
 int	model_same_shape(const struct model *a, const struct model *b,
