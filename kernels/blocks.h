@@ -7,6 +7,7 @@
 #ifndef QCMP_BLOCKS_H
 #define QCMP_BLOCKS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* An IEEE 754 binary16 value kept as its bit pattern (kern_f16_to_f32). */
@@ -90,6 +91,44 @@ _Static_assert(sizeof(block_t2) == sizeof(kern_half) + QK_T2 / 4,
     "wrong t2 block size/padding");
 
 /*
+ * Q8_0R16: q8_0's blocks of 16 rows interleaved, the in-memory layout whole
+ * matrices of q8_0 values are multiplied in (never a file format).  Rows
+ * are padded with zero rows to a multiple of 16.  A group of 16 rows with
+ * nb blocks a row is
+ *	quants: nb x 512 bytes, block b at 512 b: 8 chunks of 64 bytes, chunk
+ *		j holding weights [4j, 4j + 4) of rows 0..15, row r at 4r,
+ *		each stored as w ^ 0x80 (= w + 128 as u8, so -128 is 0);
+ *	scales: nb x 16 fp16, block b's at nb * 512 + 32 b, row r at 2r;
+ *	padding to a multiple of 64 bytes (32 bytes when nb is odd).
+ * A 64-byte chunk is one aligned zmm: vpdpbusd of it with one broadcast
+ * activation dword gives the 16 rows' partial sums in 16 lanes, and a
+ * block's 8 chunks its 16 exact sums plus 128 times the activation block
+ * sum (subtracted), with no horizontal work.  Values and scales are
+ * q8_0's, so a row's product is q8_0's bit for bit.
+ * 8.5 bits per weight as q8_0 (the table's figure), plus the zero rows
+ * that pad a matrix to 16 and, for an odd nb, 2 bytes a row.
+ */
+#define Q8R16_ROWS	16
+#define Q8R16_CHUNK	64			/* bytes of one 4-weight chunk */
+#define Q8R16_QBYTES	(Q8R16_ROWS * QK_Q8_0)	/* 512 quant bytes a block */
+
+/* Bytes of one group of 16 rows of nb blocks (a multiple of 64). */
+static inline size_t
+q8r16_group_bytes(int64_t nb)
+{
+	return (((size_t)nb * (Q8R16_QBYTES + Q8R16_ROWS * 2) + 63) &
+	    ~(size_t)63);
+}
+
+/* The group holding row r (a multiple of 16) of w, nb blocks a row. */
+static inline const uint8_t *
+q8r16_group(const void *w, int64_t r, int64_t nb)
+{
+	return ((const uint8_t *)w + (size_t)(r / Q8R16_ROWS) *
+	    q8r16_group_bytes(nb));
+}
+
+/*
  * Scalar references: the truth every faster kernel must reproduce.  n is a
  * weight count and must be a whole number of blocks (asserted).  Whatever
  * qcmp writes to disk comes from the *_quantize_ref functions.  Each
@@ -115,5 +154,8 @@ KERN_QUANT_DECL(tq1_0_quantize_ref);
 KERN_DEQUANT_DECL(tq1_0_dequantize_ref);
 KERN_QUANT_DECL(tq2_0_quantize_ref);
 KERN_DEQUANT_DECL(tq2_0_dequantize_ref);
+/* q8_0r16: one group of 16 rows (see kern_traits.row_group) */
+KERN_QUANT_DECL(q8_0r16_quantize_ref);
+KERN_DEQUANT_DECL(q8_0r16_dequantize_ref);
 
 #endif

@@ -44,6 +44,7 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_TQ2_0] = tq2_0_matvec_ref,
 		[KFMT_T2] = t2_matvec_ref,
 		[KFMT_T2M] = t2_matvec_ref,
+		[KFMT_Q8_0R16] = q8_0r16_matvec_ref,
 	},
 	.to_float = {
 		[KFMT_F32] = f32_dequantize_ref,
@@ -55,6 +56,7 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_TQ2_0] = tq2_0_dequantize_ref,
 		[KFMT_T2] = t2_dequantize_ref,
 		[KFMT_T2M] = t2_dequantize_ref,
+		[KFMT_Q8_0R16] = q8_0r16_dequantize_ref,
 	},
 	.from_float = {
 		[KFMT_F32] = f32_quantize_ref,
@@ -66,6 +68,7 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_TQ2_0] = tq2_0_quantize_ref,
 		[KFMT_T2] = t2_quantize_ref,
 		[KFMT_T2M] = t2m_quantize_ref,
+		[KFMT_Q8_0R16] = q8_0r16_quantize_ref,
 	},
 };
 

@@ -79,6 +79,7 @@ KERN_MATVEC_DECL(q4_0_matvec_ref);
 KERN_MATVEC_DECL(tq1_0_matvec_ref);
 KERN_MATVEC_DECL(tq2_0_matvec_ref);
 KERN_MATVEC_DECL(t2_matvec_ref);
+KERN_MATVEC_DECL(q8_0r16_matvec_ref);
 
 void	t2_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
 void	t2m_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
@@ -87,6 +88,10 @@ void	t2_dequantize_ref(const void *restrict x, float *restrict y,
 
 /* A row quantizer: n floats (whole blocks) into blocks at any address. */
 typedef void (*kern_quant_fn)(const float *restrict x, void *restrict y,
+	    int64_t n);
+/* q8_0r16's group quantizer through the active ISA's q8_0 one (the SIMD
+ * tables list it; the reference is blocks.h's q8_0r16_quantize_ref). */
+void	q8_0r16_quantize(const float *restrict x, void *restrict y,
 	    int64_t n);
 
 /* AVX2 + FMA + F16C twins (kernels/avx2/). */
@@ -103,6 +108,7 @@ KERN_MATVEC_DECL(q4_0_matvec_avx2);
 KERN_MATVEC_DECL(tq1_0_matvec_avx2);
 KERN_MATVEC_DECL(tq2_0_matvec_avx2);
 KERN_MATVEC_DECL(t2_matvec_avx2);
+KERN_MATVEC_DECL(q8_0r16_matvec_avx2);
 /* Quantizers writing from_float_ref's bytes exactly (kernels/avx2/quant.c) */
 void	f16_quantize_avx2(const float *restrict x, void *restrict y,
 	    int64_t n);
@@ -131,6 +137,7 @@ KERN_MATVEC_DECL(q4_0_matvec_avx512);
 KERN_MATVEC_DECL(tq1_0_matvec_avx512);
 KERN_MATVEC_DECL(tq2_0_matvec_avx512);
 KERN_MATVEC_DECL(t2_matvec_avx512);
+KERN_MATVEC_DECL(q8_0r16_matvec_avx512);
 /* Quantizers writing from_float_ref's bytes exactly (avx512/quant.c) */
 void	q8_0_quantize_avx512(const float *restrict x, void *restrict y,
 	    int64_t n);
@@ -153,6 +160,7 @@ KERN_MATVEC_DECL(q4_0_matvec_neon);
 KERN_MATVEC_DECL(tq1_0_matvec_neon);
 KERN_MATVEC_DECL(tq2_0_matvec_neon);
 KERN_MATVEC_DECL(t2_matvec_neon);
+KERN_MATVEC_DECL(q8_0r16_matvec_neon);
 
 /* One ISA's kernels in enum kfmt order; NULL entries fall back to the
  * next weaker ISA.  Each ISA directory defines its table. */

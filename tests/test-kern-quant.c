@@ -220,6 +220,8 @@ test_random_rows(void **state)
 	for (int f = 0; f < KFMT_COUNT; f++) {
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 
+		if (kt->row_group > 1)	/* test_interleaved_groups */
+			continue;
 		for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
 			if (lens[l] % kt->block_len != 0)
 				continue;
@@ -351,7 +353,8 @@ test_adversarial_rows(void **state)
 		for (int a = 0; a < ADV_COUNT; a++)
 			for (size_t l = 0; l < sizeof lens / sizeof lens[0];
 			    l++) {
-				if (lens[l] % kern_get((enum kfmt)f)->block_len)
+				if (lens[l] % kern_get((enum kfmt)f)->block_len ||
+				    kern_get((enum kfmt)f)->row_group > 1)
 					continue;
 				for (int rep = 0; rep < 8; rep++) {
 					fill_adv(x, lens[l], (enum adv)a);
@@ -361,6 +364,84 @@ test_adversarial_rows(void **state)
 			}
 	printf("# adversarial rows: %d\n", tested);
 	assert_true(tested > 0 || !kern_isa_available(KISA_AVX2));
+}
+
+/* Q8_0R16 groups: the reference writes q8_0's blocks of each of the 16
+ * rows where blocks.h's layout puts them (quants chunk by chunk as w ^
+ * 0x80, fp16 scales after all quants, zero padding to 64 bytes), checked
+ * here from the layout's definition; every ISA's quantizer writes those
+ * bytes exactly and nothing around them. */
+static void
+test_interleaved_groups(void **state)
+{
+	static const int64_t lens[] = { 32, 192, 288, 576, 1536, 2048 };
+	const struct kern_traits *kt = kern_get(KFMT_Q8_0R16);
+	float		*x = malloc(16 * 2048 * sizeof(float));
+	uint8_t		*want = malloc(16 * 2048 * 2);
+	uint8_t		*got = malloc(16 * 2048 * 2 + 64);
+	block_q8_0	*plain = malloc(64 * sizeof(block_q8_0));
+	int		 tested = 0;
+
+	(void)state;
+	assert_int_equal(kt->row_group, 16);
+	assert_int_equal(kt->base, KFMT_Q8_0);
+	assert_true(kt->bits_per_weight == kern_get(KFMT_Q8_0)->bits_per_weight);
+	for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+		int64_t	n = lens[l], nb = n / 32;
+		size_t	gb = kern_mat_bytes(KFMT_Q8_0R16, 16, n);
+
+		assert_int_equal(gb % 64, 0);
+		assert_int_equal(gb, ((size_t)nb * 544 + 63) / 64 * 64);
+		assert_int_equal(kern_mat_bytes(KFMT_Q8_0R16, 17, n), 2 * gb);
+		assert_int_equal(kern_mat_bytes(KFMT_Q8_0R16, 0, n), 0);
+		for (int kind = 0; kind < 15; kind++) {
+			for (int r = 0; r < 16; r++)
+				fill_random(x + r * n, n, kind + r);
+			if (kind == 14)		/* -128 cannot come from a
+						 * float; +-127 and zeros can */
+				for (int64_t i = 0; i < 16 * n; i++)
+					x[i] = (i % 3 == 0) ? 0.0f :
+					    (i % 3 == 1 ? 1.0f : -1.0f);
+			memset(want, 0x5a, gb);
+			kt->from_float_ref(x, want, n);
+			for (int r = 0; r < 16; r++) {
+				q8_0_quantize_ref(x + r * n, plain, n);
+				for (int64_t b = 0; b < nb; b++) {
+					for (int i = 0; i < 32; i++)
+						assert_int_equal(want[b * 512 +
+						    (i / 4) * 64 + 4 * r +
+						    i % 4], (uint8_t)
+						    plain[b].qs[i] ^ 0x80);
+					assert_memory_equal(want + nb * 512 +
+					    b * 32 + 2 * r, &plain[b].d, 2);
+				}
+			}
+			for (size_t i = (size_t)nb * 544; i < gb; i++)
+				assert_int_equal(want[i], 0);
+			for (int isa = 1; isa < KISA_COUNT; isa++) {
+				size_t	off = 1 + rnd() % 7;
+
+				if (!kern_isa_available((enum kern_isa)isa))
+					continue;
+				assert_int_equal(kern_set_isa(
+				    (enum kern_isa)isa, NULL), Q_OK);
+				memset(got, TQ_GUARD, gb + 64);
+				kern_get(KFMT_Q8_0R16)->from_float(x, got + off,
+				    n);
+				for (size_t i = 0; i < off; i++)
+					assert_int_equal(got[i], TQ_GUARD);
+				for (size_t i = off + gb; i < gb + 64; i++)
+					assert_int_equal(got[i], TQ_GUARD);
+				assert_memory_equal(got + off, want, gb);
+				tested++;
+			}
+		}
+	}
+	printf("# q8_0r16 groups: %d against the reference\n", tested);
+	free(x);
+	free(want);
+	free(got);
+	free(plain);
 }
 
 /* A q8_0 quantizer that differs from the reference only in rounding
@@ -575,6 +656,7 @@ main(void)
 		cmocka_unit_test_teardown(test_from_float_set, tq_restore),
 		cmocka_unit_test_teardown(test_random_rows, tq_restore),
 		cmocka_unit_test_teardown(test_adversarial_rows, tq_restore),
+		cmocka_unit_test_teardown(test_interleaved_groups, tq_restore),
 		cmocka_unit_test(test_ties_are_sharp),
 		cmocka_unit_test_teardown(test_t2m_sums, tq_restore),
 	};

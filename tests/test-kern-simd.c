@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "blocks.h"
 #include "kern-impl.h"
 #include "testutil.h"
 
@@ -245,6 +246,146 @@ check_format(enum kfmt fmt, enum kern_isa isa, int *cases)
 	free(yg);
 }
 
+/*
+ * Q8_0R16, q8_0's values 16 rows to a group (blocks.h), against plain
+ * q8_0.  Plain rows of random and adversarial blocks (every byte, -128
+ * included, all +-127, all -128 and all-zero blocks, zero, subnormal and
+ * 65504 scales) are packed here from the layout's definition, not by the
+ * code under test.  The reference's arithmetic is q8_0's in the same
+ * order, and the twins keep it, so every result must equal
+ * q8_0_matvec_ref's on the plain rows bit for bit (stronger than
+ * check_format's bound), for any row range that starts on a group, with
+ * rows past r1 and before r0 left alone, weights at odd addresses and
+ * activations at odd addresses too.
+ */
+
+/* A plain q8_0 row of nb blocks, block kinds picked at random. */
+static void
+fill_q8_0_adv(block_q8_0 *row, int64_t nb)
+{
+	for (int64_t b = 0; b < nb; b++) {
+		int	kind = (int)(rnd() % 8);
+
+		for (int i = 0; i < QK_Q8_0; i++)
+			row[b].qs[i] = kind == 1 ? -128 : kind == 2 ? 127 :
+			    kind == 3 ? -127 : kind == 4 ? 0 :
+			    (int8_t)(uint8_t)rnd();
+		row[b].d = rnd_half((int)(rnd() % 8));
+	}
+}
+
+/* rows plain rows into groups at g, as blocks.h defines Q8_0R16. */
+static void
+pack_q8_0r16(const block_q8_0 *plain, int64_t rows, int64_t nb, uint8_t *g)
+{
+	size_t	gb = kern_mat_bytes(KFMT_Q8_0R16, 16, nb * 32);
+
+	memset(g, 0, kern_mat_bytes(KFMT_Q8_0R16, rows, nb * 32));
+	for (int64_t r = 0; r < rows; r++) {
+		uint8_t	*grp = g + (size_t)(r / 16) * gb;
+		int	 rr = (int)(r % 16);
+
+		for (int64_t b = 0; b < nb; b++) {
+			const block_q8_0 *q = &plain[r * nb + b];
+
+			for (int i = 0; i < QK_Q8_0; i++)
+				grp[b * 512 + (i / 4) * 64 + rr * 4 + i % 4] =
+				    (uint8_t)q->qs[i] ^ 0x80;
+			memcpy(grp + nb * 512 + b * 32 + rr * 2, &q->d, 2);
+		}
+	}
+	/* rows past the last hold zero weights (stored 0x80), zero scales */
+	for (int64_t r = rows; r % 16 != 0; r++) {
+		uint8_t	*grp = g + (size_t)(r / 16) * gb;
+
+		for (int64_t b = 0; b < nb; b++)
+			for (int i = 0; i < QK_Q8_0; i++)
+				grp[b * 512 + (i / 4) * 64 + (r % 16) * 4 +
+				    i % 4] = 0x80;
+	}
+}
+
+static void
+check_interleaved(kern_matvec_fn fn, const char *isa, int *cases)
+{
+	static const int64_t cols_list[] = { 32, 192, 288, 576, 1536, 2048 };
+	static const int64_t rows_list[] = { 1, 3, 15, 16, 17, 33, 100 };
+	struct kact	 a, ua;
+	float		*x = malloc(2048 * sizeof(float));
+	float		*yr = malloc(128 * sizeof(float));
+	float		*yg = malloc(128 * sizeof(float));
+	block_q8_0	*plain = malloc(100 * 64 * sizeof(block_q8_0));
+	int8_t		*uq = malloc(2048 + 64);
+
+	assert_int_equal(kact_init(&a, 2048), Q_OK);
+	for (size_t c = 0; c < sizeof cols_list / sizeof cols_list[0]; c++)
+	for (size_t ri = 0; ri < sizeof rows_list / sizeof rows_list[0]; ri++) {
+		int64_t	 cols = cols_list[c], rows = rows_list[ri];
+		int64_t	 nb = cols / 32;
+		size_t	 mb = kern_mat_bytes(KFMT_Q8_0R16, rows, cols);
+		uint8_t	*buf = malloc(mb + 64);
+		uint8_t	*w = buf + (ri % 2 ? 0 : 1 + ri % 3);	/* odd too */
+
+		fill_q8_0_adv(plain, rows * nb);
+		pack_q8_0r16(plain, rows, nb, w);
+		for (int kind = 0; kind < 6; kind++) {
+			fill_act(x, cols, kind);
+			kact_quantize_ref(&a, x, cols);
+			q8_0_matvec_ref(plain, cols, &a, yr, 0, rows);
+			/* the whole matrix, canaries past the last row */
+			for (int i = 0; i < 128; i++)
+				yg[i] = -7.0f;
+			fn(w, cols, &a, yg, 0, rows);
+			for (int64_t i = 0; i < rows; i++)
+				if (memcmp(&yr[i], &yg[i], 4) != 0)
+					fail_msg("q8_0r16/%s rows %lld cols "
+					    "%lld act %d row %lld: q8_0 ref "
+					    "%.9g got %.9g", isa,
+					    (long long)rows, (long long)cols,
+					    kind, (long long)i, yr[i], yg[i]);
+			for (int64_t i = rows; i < 128; i++)
+				assert_true(yg[i] == -7.0f);
+			/* every split on group boundaries: same bits, and
+			 * rows outside [r0, r1) untouched */
+			for (int64_t r0 = 0; r0 < rows; r0 += 16)
+				for (int64_t r1 = r0 + 1; r1 <= rows;
+				    r1 = r1 == rows ? rows + 1 :
+				    (r1 + 16) / 16 * 16 < rows ?
+				    (r1 + 16) / 16 * 16 : rows) {
+					for (int i = 0; i < 128; i++)
+						yg[i] = -7.0f;
+					fn(w, cols, &a, yg, r0, r1);
+					for (int64_t i = 0; i < 128; i++)
+						if (i < r0 || i >= r1)
+							assert_true(yg[i] ==
+							    -7.0f);
+						else if (memcmp(&yr[i], &yg[i],
+						    4) != 0)
+							fail_msg("q8_0r16/%s "
+							    "rows [%lld, %lld)"
+							    " row %lld differs",
+							    isa, (long long)r0,
+							    (long long)r1,
+							    (long long)i);
+				}
+			/* activations at an odd address */
+			ua = a;
+			ua.q = uq + 1 + kind % 3;
+			memcpy(ua.q, a.q, (size_t)cols);
+			fn(w, cols, &ua, yg, 0, rows);
+			assert_memory_equal(yr, yg, (size_t)rows * 4);
+			(*cases)++;
+		}
+		free(buf);
+	}
+	kact_free(&a);
+	free(x);
+	free(yr);
+	free(yg);
+	free(plain);
+	free(uq);
+}
+
 static void
 test_matvec_twins(void **state)
 {
@@ -265,7 +406,12 @@ test_matvec_twins(void **state)
 				    kern_isa_name(kt->matvec_isa));
 				continue;
 			}
-			check_format((enum kfmt)f, (enum kern_isa)isa, &cases);
+			if (kt->row_group > 1)
+				check_interleaved(kt->matvec, kern_isa_name(
+				    (enum kern_isa)isa), &cases);
+			else
+				check_format((enum kfmt)f, (enum kern_isa)isa,
+				    &cases);
 			printf("# %s/%s: %d cases\n", kt->name,
 			    kern_isa_name((enum kern_isa)isa), cases);
 		}
@@ -295,7 +441,7 @@ test_to_float_twins(void **state)
 			const struct kern_traits *kt = kern_get((enum kfmt)f);
 			int64_t len = n - (kt->block_len == 1 ? 3 : 0);
 
-			if (kt->to_float == ref[f])
+			if (kt->to_float == ref[f] || kt->row_group > 1)
 				continue;
 			fill_weights((enum kfmt)f, w + 3, 1, len);
 			ref[f](w + 3, yr, len);
@@ -323,6 +469,9 @@ test_refs_against_float(void **state)
 	for (int f = 0; f < KFMT_COUNT; f++) {
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 		int64_t cols = kt->block_len == 256 ? 512 : 576;
+
+		if (kt->row_group > 1)	/* whole groups: see below */
+			continue;
 
 		for (int64_t i = 0; i < cols; i++)
 			x[i] = rndf();
@@ -360,6 +509,9 @@ test_padded_rows(void **state)
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 		int64_t pad = kern_pad((enum kfmt)f, 172);
 
+		if (kt->row_group > 1)	/* 172 -> 192: test_interleaved_rows */
+			continue;
+
 		assert_true(pad >= 172 && pad % kt->block_len == 0 &&
 		    pad - 172 < kt->block_len);
 		kt->from_float_ref(w, blk, pad);
@@ -377,6 +529,61 @@ test_padded_rows(void **state)
 	kact_free(&a);
 }
 
+/* The interleaved reference itself (the twins: test_matvec_twins). */
+static void
+test_interleaved_ref(void **state)
+{
+	int	cases = 0;
+
+	check_interleaved(kern_get(KFMT_Q8_0R16)->matvec_ref, "scalar",
+	    &cases);
+	printf("# q8_0r16/scalar: %d cases equal q8_0's reference\n", cases);
+}
+
+/* Whole groups through the table's converters: a group quantized from
+ * 16 rows (172 real weights padded to 192) dequantizes to q8_0's values
+ * of each row, and its product is the dot product over the real weights. */
+static void
+test_interleaved_rows(void **state)
+{
+	const struct kern_traits *kt = kern_get(KFMT_Q8_0R16);
+	int64_t		 n = kern_pad(KFMT_Q8_0R16, 172);
+	float		*x = calloc((size_t)16 * n, sizeof(float));
+	float		*deq = malloc((size_t)16 * n * sizeof(float));
+	float		 row[192], act[192] = { 0 }, y[16];
+	uint8_t		*g = malloc(kern_mat_bytes(KFMT_Q8_0R16, 16, n));
+	block_q8_0	 plain[6];
+	struct kact	 a;
+
+	assert_int_equal(n, 192);
+	assert_int_equal(kact_init(&a, n), Q_OK);
+	for (int r = 0; r < 16; r++)
+		for (int i = 0; i < 172; i++)
+			x[r * n + i] = rndf() * (r + 1);
+	for (int i = 0; i < 172; i++)
+		act[i] = rndf();
+	kt->from_float_ref(x, g, n);
+	kt->to_float(g, deq, n);
+	kact_quantize(&a, act, n);
+	kt->matvec(g, n, &a, y, 0, 16);
+	for (int r = 0; r < 16; r++) {
+		float	want = 0.0f;
+
+		q8_0_quantize_ref(x + r * n, plain, n);
+		q8_0_dequantize_ref(plain, row, n);
+		assert_memory_equal(row, deq + r * n, (size_t)n * 4);
+		for (int i = 172; i < n; i++)
+			assert_true(deq[r * n + i] == 0.0f);
+		for (int i = 0; i < 172; i++)
+			want += row[i] * a.q[i] * a.d[i / KACT_BLOCK];
+		assert_float_equal(y[r], want, 1e-4f * (1.0f + fabsf(want)));
+	}
+	kact_free(&a);
+	free(x);
+	free(deq);
+	free(g);
+}
+
 int
 main(void)
 {
@@ -386,6 +593,8 @@ main(void)
 		cmocka_unit_test(test_to_float_twins),
 		cmocka_unit_test(test_matvec_twins),
 		cmocka_unit_test(test_padded_rows),
+		cmocka_unit_test(test_interleaved_ref),
+		cmocka_unit_test(test_interleaved_rows),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
