@@ -112,21 +112,39 @@ _Static_assert(sizeof(block_t2) == sizeof(kern_half) + QK_T2 / 4,
 #define Q8R16_CHUNK	64			/* bytes of one 4-weight chunk */
 #define Q8R16_QBYTES	(Q8R16_ROWS * QK_Q8_0)	/* 512 quant bytes a block */
 
-/* Bytes of one group of 16 rows of nb blocks (a multiple of 64). */
+/* Bytes of one group of 16 rows of nb blocks of block_bytes each (an
+ * interleaved layout keeps its row format's bytes), padded to 64. */
 static inline size_t
-q8r16_group_bytes(int64_t nb)
+r16_group_bytes(int64_t nb, size_t block_bytes)
 {
-	return (((size_t)nb * (Q8R16_QBYTES + Q8R16_ROWS * 2) + 63) &
-	    ~(size_t)63);
+	return (((size_t)nb * Q8R16_ROWS * block_bytes + 63) & ~(size_t)63);
 }
 
-/* The group holding row r (a multiple of 16) of w, nb blocks a row. */
+/* The group holding row r (a multiple of 16) of w. */
 static inline const uint8_t *
-q8r16_group(const void *w, int64_t r, int64_t nb)
+r16_group(const void *w, int64_t r, int64_t nb, size_t block_bytes)
 {
 	return ((const uint8_t *)w + (size_t)(r / Q8R16_ROWS) *
-	    q8r16_group_bytes(nb));
+	    r16_group_bytes(nb, block_bytes));
 }
+
+/*
+ * T2R16: T2's values (t2 or t2m quantized) with 16 rows interleaved, the
+ * layout ternary variants multiply in.  Rows padded with zero rows to a
+ * multiple of 16; a group of nb blocks is
+ *	codes:	nb x 128 bytes, block b at 128 b: two halves h of 64 bytes,
+ *		byte 4r + i of half h holding at bits 2l the code c = t + 1
+ *		of weight 4 (4h + l) + i of row r (l, i < 4);
+ *	scales: nb x 16 fp16, block b's at nb * 128 + 32 b, row r at 2r;
+ *	padding to a multiple of 64 bytes (32 bytes when nb is odd).
+ * One 64-byte load, shifted by 2l and masked with 3, is the code chunk of
+ * weights [4(4h + l), 4(4h + l) + 4) of all 16 rows, one dword a row: what
+ * vpdpbusd multiplies by a broadcast activation dword; subtracting the
+ * activation block sum undoes the + 1.  A row's product is T2's bit for
+ * bit.  2.5 bits per weight as T2, plus the padding rows and, for an odd
+ * nb, 2 bytes a row.
+ */
+#define T2R16_QBYTES	(Q8R16_ROWS * QK_T2 / 4)	/* 128 code bytes */
 
 /*
  * Scalar references: the truth every faster kernel must reproduce.  n is a
@@ -154,8 +172,11 @@ KERN_QUANT_DECL(tq1_0_quantize_ref);
 KERN_DEQUANT_DECL(tq1_0_dequantize_ref);
 KERN_QUANT_DECL(tq2_0_quantize_ref);
 KERN_DEQUANT_DECL(tq2_0_dequantize_ref);
-/* q8_0r16: one group of 16 rows (see kern_traits.row_group) */
+/* q8_0r16, t2r16 and t2mr16: one group of 16 rows (kern_traits.row_group) */
 KERN_QUANT_DECL(q8_0r16_quantize_ref);
+KERN_QUANT_DECL(t2r16_quantize_ref);
+KERN_QUANT_DECL(t2mr16_quantize_ref);
+KERN_DEQUANT_DECL(t2r16_dequantize_ref);
 KERN_DEQUANT_DECL(q8_0r16_dequantize_ref);
 
 #endif

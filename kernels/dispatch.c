@@ -45,6 +45,8 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_T2] = t2_matvec_ref,
 		[KFMT_T2M] = t2_matvec_ref,
 		[KFMT_Q8_0R16] = q8_0r16_matvec_ref,
+		[KFMT_T2R16] = t2r16_matvec_ref,
+		[KFMT_T2MR16] = t2r16_matvec_ref,
 	},
 	.to_float = {
 		[KFMT_F32] = f32_dequantize_ref,
@@ -57,6 +59,8 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_T2] = t2_dequantize_ref,
 		[KFMT_T2M] = t2_dequantize_ref,
 		[KFMT_Q8_0R16] = q8_0r16_dequantize_ref,
+		[KFMT_T2R16] = t2r16_dequantize_ref,
+		[KFMT_T2MR16] = t2r16_dequantize_ref,
 	},
 	.from_float = {
 		[KFMT_F32] = f32_quantize_ref,
@@ -69,6 +73,8 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_T2] = t2_quantize_ref,
 		[KFMT_T2M] = t2m_quantize_ref,
 		[KFMT_Q8_0R16] = q8_0r16_quantize_ref,
+		[KFMT_T2R16] = t2r16_quantize_ref,
+		[KFMT_T2MR16] = t2mr16_quantize_ref,
 	},
 };
 

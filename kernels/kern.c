@@ -137,7 +137,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
 		.row_group = 1,
 		.base = KFMT_T2,
-		.matrix_fmt = KFMT_T2,
+		.matrix_fmt = KFMT_T2R16,
 		.to_float = t2_dequantize_ref,
 		.from_float_ref = t2_quantize_ref,
 		.from_float = t2_quantize_ref,
@@ -153,7 +153,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
 		.row_group = 1,
 		.base = KFMT_T2M,
-		.matrix_fmt = KFMT_T2M,
+		.matrix_fmt = KFMT_T2MR16,
 		.to_float = t2_dequantize_ref,
 		.from_float_ref = t2m_quantize_ref,
 		.from_float = t2m_quantize_ref,
@@ -176,6 +176,38 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.int_act = 1,
 		.matvec = q8_0r16_matvec_ref,
 		.matvec_ref = q8_0r16_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
+	},
+	[KFMT_T2R16] = {
+		.name = "t2r16",
+		.block_len = QK_T2,
+		.block_bytes = sizeof(block_t2),
+		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
+		.row_group = Q8R16_ROWS,
+		.base = KFMT_T2,
+		.matrix_fmt = KFMT_T2R16,
+		.to_float = t2r16_dequantize_ref,
+		.from_float_ref = t2r16_quantize_ref,
+		.from_float = t2r16_quantize_ref,
+		.int_act = 1,
+		.matvec = t2r16_matvec_ref,
+		.matvec_ref = t2r16_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
+	},
+	[KFMT_T2MR16] = {
+		.name = "t2mr16",
+		.block_len = QK_T2,
+		.block_bytes = sizeof(block_t2),
+		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
+		.row_group = Q8R16_ROWS,
+		.base = KFMT_T2M,
+		.matrix_fmt = KFMT_T2MR16,
+		.to_float = t2r16_dequantize_ref,
+		.from_float_ref = t2mr16_quantize_ref,
+		.from_float = t2mr16_quantize_ref,
+		.int_act = 1,
+		.matvec = t2r16_matvec_ref,
+		.matvec_ref = t2r16_matvec_ref,
 		.matvec_isa = KISA_SCALAR,
 	},
 };
@@ -246,7 +278,8 @@ kern_mat_bytes(enum kfmt fmt, int64_t rows, int64_t n)
 	assert(rows >= 0);
 	if (t->row_group == 1)
 		return (kern_row_bytes(fmt, n) * (size_t)rows);
-	assert(fmt == KFMT_Q8_0R16 && n % t->block_len == 0);
+	assert(t->row_group == Q8R16_ROWS && n % t->block_len == 0);
 	groups = (rows + t->row_group - 1) / t->row_group;
-	return (q8r16_group_bytes(n / t->block_len) * (size_t)groups);
+	return (r16_group_bytes(n / t->block_len, t->block_bytes) *
+	    (size_t)groups);
 }

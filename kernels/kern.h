@@ -22,6 +22,8 @@ enum kfmt {
 	KFMT_T2,	/* ternary, 32-weight groups, absmax scale per group */
 	KFMT_T2M,	/* same layout, absmean scale per row (BitNet b1.58) */
 	KFMT_Q8_0R16,	/* q8_0's values, 16 rows interleaved (blocks.h) */
+	KFMT_T2R16,	/* t2's values, 16 rows interleaved */
+	KFMT_T2MR16,	/* t2m's values, the same layout */
 	KFMT_COUNT
 };
 
