@@ -25,6 +25,8 @@
 #endif
 #endif
 
+int kern_cpu_gfni;
+
 static const char *const dispatch_names[KISA_COUNT] = {
 	[KISA_SCALAR] = "scalar",
 	[KISA_AVX2] = "avx2",
@@ -136,6 +138,7 @@ dispatch_detect(void)
 	int avx512bw = os_avx512 && ((b7 >> 30) & 1);
 	int avx512vl = os_avx512 && ((b7 >> 31) & 1);
 	int vnni = os_avx512 && ((c7 >> 11) & 1);
+	int gfni = os_avx512 && ((c7 >> 8) & 1);
 
 	dispatch_feature("avx2", avx2);
 	dispatch_feature("fma", fma);
@@ -144,6 +147,8 @@ dispatch_detect(void)
 	dispatch_feature("avx512bw", avx512bw);
 	dispatch_feature("avx512vl", avx512vl);
 	dispatch_feature("avx512vnni", vnni);
+	dispatch_feature("gfni", gfni);
+	kern_cpu_gfni = gfni;
 	dispatch.has[KISA_AVX2] = avx2 && fma && f16c;
 	dispatch.has[KISA_AVX512] = dispatch.has[KISA_AVX2] && avx512f &&
 	    avx512bw && avx512vl && vnni;

@@ -161,6 +161,11 @@ KERN_MATVEC_DECL(tq2_0_matvec_avx512);
 KERN_MATVEC_DECL(t2_matvec_avx512);
 KERN_MATVEC_DECL(q8_0r16_matvec_avx512);
 KERN_MATVEC_DECL(t2r16_matvec_avx512);
+/* t2r16_matvec_avx512 is one of these: shifts and masks, or GFNI */
+KERN_MATVEC_DECL(t2r16_matvec_avx512_shift);
+KERN_MATVEC_DECL(t2r16_matvec_avx512_gfni);
+/* The CPU has GFNI (with AVX-512 state enabled); set by kern_init. */
+extern int kern_cpu_gfni;
 /* Quantizers writing from_float_ref's bytes exactly (avx512/quant.c) */
 void	q8_0_quantize_avx512(const float *restrict x, void *restrict y,
 	    int64_t n);

@@ -210,10 +210,15 @@ bench_kernels(const int *threads, int n_threads, int reps,
 	printf("CPU features: %s\n", kern_cpu_features());
 	printf("%-7s %-7s %-5s %7s %6s %3s %10s %8s\n", "format", "isa",
 	    "data", "rows", "MiB", "thr", "G MAC/s", "GB/s");
-	for (int f = 0; f < KFMT_COUNT; f++) {
+	/* each row format, then the interleaved layout its matrices are
+	 * multiplied in (if it has one), so the two print side by side */
+	for (int i = 0; i < 2 * KFMT_COUNT; i++) {
+		const struct kern_traits *base = kern_get((enum kfmt)(i / 2));
+		int f = i % 2 == 0 ? i / 2 : (int)base->matrix_fmt;
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 
-		if (!bench_listed(formats, kt->name))
+		if (base->row_group > 1 || (i % 2 == 1 && f == i / 2) ||
+		    !bench_listed(formats, kt->name))
 			continue;
 		for (int wi = 0; wi < 2; wi++) {
 			int64_t	 rows;

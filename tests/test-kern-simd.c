@@ -588,6 +588,24 @@ test_interleaved_ref(void **state)
 		printf("# %s/scalar: %d cases equal %s's reference\n",
 		    kt->name, cases, kern_get(kt->base)->name);
 	}
+#ifdef QCMP_KERNELS_X86
+	/* t2r16's AVX-512 twin is one of two, by GFNI: test_matvec_twins
+	 * saw the one this CPU takes, here are both */
+	if (kern_isa_available(KISA_AVX512)) {
+		int cases = 0;
+
+		check_interleaved(KFMT_T2R16, t2r16_matvec_avx512_shift,
+		    "avx512 (shift)", &cases);
+		printf("# t2r16/avx512 without GFNI: %d cases\n", cases);
+		if (kern_cpu_gfni) {
+			cases = 0;
+			check_interleaved(KFMT_T2R16, t2r16_matvec_avx512_gfni,
+			    "avx512 (gfni)", &cases);
+			printf("# t2r16/avx512 with GFNI: %d cases\n", cases);
+		} else
+			printf("# t2r16/avx512 with GFNI: no GFNI here\n");
+	}
+#endif
 }
 
 /* Whole groups through the table's converters: a group quantized from
