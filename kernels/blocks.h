@@ -7,6 +7,7 @@
 #ifndef QCMP_BLOCKS_H
 #define QCMP_BLOCKS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* An IEEE 754 binary16 value kept as its bit pattern (kern_f16_to_f32). */
@@ -90,6 +91,62 @@ _Static_assert(sizeof(block_t2) == sizeof(kern_half) + QK_T2 / 4,
     "wrong t2 block size/padding");
 
 /*
+ * Q8_0R16: q8_0's blocks of 16 rows interleaved, the in-memory layout whole
+ * matrices of q8_0 values are multiplied in (never a file format).  Rows
+ * are padded with zero rows to a multiple of 16.  A group of 16 rows with
+ * nb blocks a row is
+ *	quants: nb x 512 bytes, block b at 512 b: 8 chunks of 64 bytes, chunk
+ *		j holding weights [4j, 4j + 4) of rows 0..15, row r at 4r,
+ *		each stored as w ^ 0x80 (= w + 128 as u8, so -128 is 0);
+ *	scales: nb x 16 fp16, block b's at nb * 512 + 32 b, row r at 2r;
+ *	padding to a multiple of 64 bytes (32 bytes when nb is odd).
+ * A 64-byte chunk is one aligned zmm: vpdpbusd of it with one broadcast
+ * activation dword gives the 16 rows' partial sums in 16 lanes, and a
+ * block's 8 chunks its 16 exact sums plus 128 times the activation block
+ * sum (subtracted), with no horizontal work.  Values and scales are
+ * q8_0's, so a row's product is q8_0's bit for bit.
+ * 8.5 bits per weight as q8_0 (the table's figure), plus the zero rows
+ * that pad a matrix to 16 and, for an odd nb, 2 bytes a row.
+ */
+#define Q8R16_ROWS	16
+#define Q8R16_CHUNK	64			/* bytes of one 4-weight chunk */
+#define Q8R16_QBYTES	(Q8R16_ROWS * QK_Q8_0)	/* 512 quant bytes a block */
+
+/* Bytes of one group of 16 rows of nb blocks of block_bytes each (an
+ * interleaved layout keeps its row format's bytes), padded to 64. */
+static inline size_t
+r16_group_bytes(int64_t nb, size_t block_bytes)
+{
+	return (((size_t)nb * Q8R16_ROWS * block_bytes + 63) & ~(size_t)63);
+}
+
+/* The group holding row r (a multiple of 16) of w. */
+static inline const uint8_t *
+r16_group(const void *w, int64_t r, int64_t nb, size_t block_bytes)
+{
+	return ((const uint8_t *)w + (size_t)(r / Q8R16_ROWS) *
+	    r16_group_bytes(nb, block_bytes));
+}
+
+/*
+ * T2R16: T2's values (t2 or t2m quantized) with 16 rows interleaved, the
+ * layout ternary variants multiply in.  Rows padded with zero rows to a
+ * multiple of 16; a group of nb blocks is
+ *	codes:	nb x 128 bytes, block b at 128 b: two halves h of 64 bytes,
+ *		byte 4r + i of half h holding at bits 2l the code c = t + 1
+ *		of weight 4 (4h + l) + i of row r (l, i < 4);
+ *	scales: nb x 16 fp16, block b's at nb * 128 + 32 b, row r at 2r;
+ *	padding to a multiple of 64 bytes (32 bytes when nb is odd).
+ * One 64-byte load, shifted by 2l and masked with 3, is the code chunk of
+ * weights [4(4h + l), 4(4h + l) + 4) of all 16 rows, one dword a row: what
+ * vpdpbusd multiplies by a broadcast activation dword; subtracting the
+ * activation block sum undoes the + 1.  A row's product is T2's bit for
+ * bit.  2.5 bits per weight as T2, plus the padding rows and, for an odd
+ * nb, 2 bytes a row.
+ */
+#define T2R16_QBYTES	(Q8R16_ROWS * QK_T2 / 4)	/* 128 code bytes */
+
+/*
  * Scalar references: the truth every faster kernel must reproduce.  n is a
  * weight count and must be a whole number of blocks (asserted).  Whatever
  * qcmp writes to disk comes from the *_quantize_ref functions.  Each
@@ -115,5 +172,11 @@ KERN_QUANT_DECL(tq1_0_quantize_ref);
 KERN_DEQUANT_DECL(tq1_0_dequantize_ref);
 KERN_QUANT_DECL(tq2_0_quantize_ref);
 KERN_DEQUANT_DECL(tq2_0_dequantize_ref);
+/* q8_0r16, t2r16 and t2mr16: one group of 16 rows (kern_traits.row_group) */
+KERN_QUANT_DECL(q8_0r16_quantize_ref);
+KERN_QUANT_DECL(t2r16_quantize_ref);
+KERN_QUANT_DECL(t2mr16_quantize_ref);
+KERN_DEQUANT_DECL(t2r16_dequantize_ref);
+KERN_DEQUANT_DECL(q8_0r16_dequantize_ref);
 
 #endif

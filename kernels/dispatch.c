@@ -25,6 +25,8 @@
 #endif
 #endif
 
+int kern_cpu_gfni;
+
 static const char *const dispatch_names[KISA_COUNT] = {
 	[KISA_SCALAR] = "scalar",
 	[KISA_AVX2] = "avx2",
@@ -44,6 +46,9 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_TQ2_0] = tq2_0_matvec_ref,
 		[KFMT_T2] = t2_matvec_ref,
 		[KFMT_T2M] = t2_matvec_ref,
+		[KFMT_Q8_0R16] = q8_0r16_matvec_ref,
+		[KFMT_T2R16] = t2r16_matvec_ref,
+		[KFMT_T2MR16] = t2r16_matvec_ref,
 	},
 	.to_float = {
 		[KFMT_F32] = f32_dequantize_ref,
@@ -55,6 +60,9 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_TQ2_0] = tq2_0_dequantize_ref,
 		[KFMT_T2] = t2_dequantize_ref,
 		[KFMT_T2M] = t2_dequantize_ref,
+		[KFMT_Q8_0R16] = q8_0r16_dequantize_ref,
+		[KFMT_T2R16] = t2r16_dequantize_ref,
+		[KFMT_T2MR16] = t2r16_dequantize_ref,
 	},
 	.from_float = {
 		[KFMT_F32] = f32_quantize_ref,
@@ -66,6 +74,9 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_TQ2_0] = tq2_0_quantize_ref,
 		[KFMT_T2] = t2_quantize_ref,
 		[KFMT_T2M] = t2m_quantize_ref,
+		[KFMT_Q8_0R16] = q8_0r16_quantize_ref,
+		[KFMT_T2R16] = t2r16_quantize_ref,
+		[KFMT_T2MR16] = t2mr16_quantize_ref,
 	},
 };
 
@@ -127,6 +138,7 @@ dispatch_detect(void)
 	int avx512bw = os_avx512 && ((b7 >> 30) & 1);
 	int avx512vl = os_avx512 && ((b7 >> 31) & 1);
 	int vnni = os_avx512 && ((c7 >> 11) & 1);
+	int gfni = os_avx512 && ((c7 >> 8) & 1);
 
 	dispatch_feature("avx2", avx2);
 	dispatch_feature("fma", fma);
@@ -135,6 +147,8 @@ dispatch_detect(void)
 	dispatch_feature("avx512bw", avx512bw);
 	dispatch_feature("avx512vl", avx512vl);
 	dispatch_feature("avx512vnni", vnni);
+	dispatch_feature("gfni", gfni);
+	kern_cpu_gfni = gfni;
 	dispatch.has[KISA_AVX2] = avx2 && fma && f16c;
 	dispatch.has[KISA_AVX512] = dispatch.has[KISA_AVX2] && avx512f &&
 	    avx512bw && avx512vl && vnni;

@@ -70,6 +70,21 @@ kern_abssum_exact(int64_t n, float lo, float hi)
 	    const struct kact *restrict a, float *restrict y, int64_t r0, \
 	    int64_t r1)
 
+/* The entry points of an ISA's r16.c (the 16-row interleaved layouts),
+ * over its r16_matvec(w, cols, a, y, r0, r1, row format's block bytes,
+ * a block's code bytes, whether the layout is t2's). */
+#define KERN_R16_MATVECS(isa)						\
+	KERN_MATVEC_DECL(q8_0r16_matvec_##isa)				\
+	{								\
+		r16_matvec(w, cols, a, y, r0, r1, sizeof(block_q8_0),	\
+		    Q8R16_QBYTES, 0);					\
+	}								\
+	KERN_MATVEC_DECL(t2r16_matvec_##isa)				\
+	{								\
+		r16_matvec(w, cols, a, y, r0, r1, sizeof(block_t2),	\
+		    T2R16_QBYTES, 1);					\
+	}
+
 /* Scalar references (kernels/ref/): the truth. */
 KERN_MATVEC_DECL(f32_matvec_ref);
 KERN_MATVEC_DECL(f16_matvec_ref);
@@ -79,6 +94,8 @@ KERN_MATVEC_DECL(q4_0_matvec_ref);
 KERN_MATVEC_DECL(tq1_0_matvec_ref);
 KERN_MATVEC_DECL(tq2_0_matvec_ref);
 KERN_MATVEC_DECL(t2_matvec_ref);
+KERN_MATVEC_DECL(q8_0r16_matvec_ref);
+KERN_MATVEC_DECL(t2r16_matvec_ref);
 
 void	t2_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
 void	t2m_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
@@ -87,6 +104,15 @@ void	t2_dequantize_ref(const void *restrict x, float *restrict y,
 
 /* A row quantizer: n floats (whole blocks) into blocks at any address. */
 typedef void (*kern_quant_fn)(const float *restrict x, void *restrict y,
+	    int64_t n);
+/* q8_0r16's group quantizer through the active ISA's q8_0 one (the SIMD
+ * tables list it; the reference is blocks.h's q8_0r16_quantize_ref). */
+void	q8_0r16_quantize(const float *restrict x, void *restrict y,
+	    int64_t n);
+/* t2r16's and t2mr16's, through the active t2 and t2m quantizers */
+void	t2r16_quantize(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	t2mr16_quantize(const float *restrict x, void *restrict y,
 	    int64_t n);
 
 /* AVX2 + FMA + F16C twins (kernels/avx2/). */
@@ -103,6 +129,8 @@ KERN_MATVEC_DECL(q4_0_matvec_avx2);
 KERN_MATVEC_DECL(tq1_0_matvec_avx2);
 KERN_MATVEC_DECL(tq2_0_matvec_avx2);
 KERN_MATVEC_DECL(t2_matvec_avx2);
+KERN_MATVEC_DECL(q8_0r16_matvec_avx2);
+KERN_MATVEC_DECL(t2r16_matvec_avx2);
 /* Quantizers writing from_float_ref's bytes exactly (kernels/avx2/quant.c) */
 void	f16_quantize_avx2(const float *restrict x, void *restrict y,
 	    int64_t n);
@@ -131,6 +159,13 @@ KERN_MATVEC_DECL(q4_0_matvec_avx512);
 KERN_MATVEC_DECL(tq1_0_matvec_avx512);
 KERN_MATVEC_DECL(tq2_0_matvec_avx512);
 KERN_MATVEC_DECL(t2_matvec_avx512);
+KERN_MATVEC_DECL(q8_0r16_matvec_avx512);
+KERN_MATVEC_DECL(t2r16_matvec_avx512);
+/* t2r16_matvec_avx512 is one of these: shifts and masks, or GFNI */
+KERN_MATVEC_DECL(t2r16_matvec_avx512_shift);
+KERN_MATVEC_DECL(t2r16_matvec_avx512_gfni);
+/* The CPU has GFNI (with AVX-512 state enabled); set by kern_init. */
+extern int kern_cpu_gfni;
 /* Quantizers writing from_float_ref's bytes exactly (avx512/quant.c) */
 void	q8_0_quantize_avx512(const float *restrict x, void *restrict y,
 	    int64_t n);
@@ -153,6 +188,8 @@ KERN_MATVEC_DECL(q4_0_matvec_neon);
 KERN_MATVEC_DECL(tq1_0_matvec_neon);
 KERN_MATVEC_DECL(tq2_0_matvec_neon);
 KERN_MATVEC_DECL(t2_matvec_neon);
+KERN_MATVEC_DECL(q8_0r16_matvec_neon);
+KERN_MATVEC_DECL(t2r16_matvec_neon);
 
 /* One ISA's kernels in enum kfmt order; NULL entries fall back to the
  * next weaker ISA.  Each ISA directory defines its table. */

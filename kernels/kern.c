@@ -23,6 +23,9 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.block_len = 1,
 		.block_bytes = sizeof(float),
 		.bits_per_weight = KERN_BPW(sizeof(float), 1),
+		.row_group = 1,
+		.base = KFMT_F32,
+		.matrix_fmt = KFMT_F32,
 		.to_float = f32_dequantize_ref,
 		.from_float_ref = f32_quantize_ref,
 		.from_float = f32_quantize_ref,
@@ -36,6 +39,9 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.block_len = 1,
 		.block_bytes = sizeof(kern_half),
 		.bits_per_weight = KERN_BPW(sizeof(kern_half), 1),
+		.row_group = 1,
+		.base = KFMT_F16,
+		.matrix_fmt = KFMT_F16,
 		.to_float = f16_dequantize_ref,
 		.from_float_ref = f16_quantize_ref,
 		.from_float = f16_quantize_ref,
@@ -49,6 +55,9 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.block_len = 1,
 		.block_bytes = sizeof(uint16_t),
 		.bits_per_weight = KERN_BPW(sizeof(uint16_t), 1),
+		.row_group = 1,
+		.base = KFMT_BF16,
+		.matrix_fmt = KFMT_BF16,
 		.to_float = bf16_dequantize_ref,
 		.from_float_ref = bf16_quantize_ref,
 		.from_float = bf16_quantize_ref,
@@ -62,6 +71,9 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.block_len = QK_Q8_0,
 		.block_bytes = sizeof(block_q8_0),
 		.bits_per_weight = KERN_BPW(sizeof(block_q8_0), QK_Q8_0),
+		.row_group = 1,
+		.base = KFMT_Q8_0,
+		.matrix_fmt = KFMT_Q8_0R16,
 		.to_float = q8_0_dequantize_ref,
 		.from_float_ref = q8_0_quantize_ref,
 		.from_float = q8_0_quantize_ref,
@@ -75,6 +87,9 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.block_len = QK_Q4_0,
 		.block_bytes = sizeof(block_q4_0),
 		.bits_per_weight = KERN_BPW(sizeof(block_q4_0), QK_Q4_0),
+		.row_group = 1,
+		.base = KFMT_Q4_0,
+		.matrix_fmt = KFMT_Q4_0,
 		.to_float = q4_0_dequantize_ref,
 		.from_float_ref = q4_0_quantize_ref,
 		.from_float = q4_0_quantize_ref,
@@ -88,6 +103,9 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.block_len = QK_TQ1_0,
 		.block_bytes = sizeof(block_tq1_0),
 		.bits_per_weight = KERN_BPW(sizeof(block_tq1_0), QK_TQ1_0),
+		.row_group = 1,
+		.base = KFMT_TQ1_0,
+		.matrix_fmt = KFMT_TQ1_0,
 		.to_float = tq1_0_dequantize_ref,
 		.from_float_ref = tq1_0_quantize_ref,
 		.from_float = tq1_0_quantize_ref,
@@ -101,6 +119,9 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.block_len = QK_TQ2_0,
 		.block_bytes = sizeof(block_tq2_0),
 		.bits_per_weight = KERN_BPW(sizeof(block_tq2_0), QK_TQ2_0),
+		.row_group = 1,
+		.base = KFMT_TQ2_0,
+		.matrix_fmt = KFMT_TQ2_0,
 		.to_float = tq2_0_dequantize_ref,
 		.from_float_ref = tq2_0_quantize_ref,
 		.from_float = tq2_0_quantize_ref,
@@ -114,6 +135,9 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.block_len = QK_T2,
 		.block_bytes = sizeof(block_t2),
 		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
+		.row_group = 1,
+		.base = KFMT_T2,
+		.matrix_fmt = KFMT_T2R16,
 		.to_float = t2_dequantize_ref,
 		.from_float_ref = t2_quantize_ref,
 		.from_float = t2_quantize_ref,
@@ -127,12 +151,63 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.block_len = QK_T2,
 		.block_bytes = sizeof(block_t2),
 		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
+		.row_group = 1,
+		.base = KFMT_T2M,
+		.matrix_fmt = KFMT_T2MR16,
 		.to_float = t2_dequantize_ref,
 		.from_float_ref = t2m_quantize_ref,
 		.from_float = t2m_quantize_ref,
 		.int_act = 1,
 		.matvec = t2_matvec_ref,
 		.matvec_ref = t2_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
+	},
+	[KFMT_Q8_0R16] = {
+		.name = "q8_0r16",
+		.block_len = QK_Q8_0,
+		.block_bytes = sizeof(block_q8_0),
+		.bits_per_weight = KERN_BPW(sizeof(block_q8_0), QK_Q8_0),
+		.row_group = Q8R16_ROWS,
+		.base = KFMT_Q8_0,
+		.matrix_fmt = KFMT_Q8_0R16,
+		.to_float = q8_0r16_dequantize_ref,
+		.from_float_ref = q8_0r16_quantize_ref,
+		.from_float = q8_0r16_quantize_ref,
+		.int_act = 1,
+		.matvec = q8_0r16_matvec_ref,
+		.matvec_ref = q8_0r16_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
+	},
+	[KFMT_T2R16] = {
+		.name = "t2r16",
+		.block_len = QK_T2,
+		.block_bytes = sizeof(block_t2),
+		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
+		.row_group = Q8R16_ROWS,
+		.base = KFMT_T2,
+		.matrix_fmt = KFMT_T2R16,
+		.to_float = t2r16_dequantize_ref,
+		.from_float_ref = t2r16_quantize_ref,
+		.from_float = t2r16_quantize_ref,
+		.int_act = 1,
+		.matvec = t2r16_matvec_ref,
+		.matvec_ref = t2r16_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
+	},
+	[KFMT_T2MR16] = {
+		.name = "t2mr16",
+		.block_len = QK_T2,
+		.block_bytes = sizeof(block_t2),
+		.bits_per_weight = KERN_BPW(sizeof(block_t2), QK_T2),
+		.row_group = Q8R16_ROWS,
+		.base = KFMT_T2M,
+		.matrix_fmt = KFMT_T2MR16,
+		.to_float = t2r16_dequantize_ref,
+		.from_float_ref = t2mr16_quantize_ref,
+		.from_float = t2mr16_quantize_ref,
+		.int_act = 1,
+		.matvec = t2r16_matvec_ref,
+		.matvec_ref = t2r16_matvec_ref,
 		.matvec_isa = KISA_SCALAR,
 	},
 };
@@ -192,4 +267,19 @@ kern_row_bytes(enum kfmt fmt, int64_t n)
 	t = kern_get(fmt);
 	assert(n >= 0 && n % t->block_len == 0);
 	return ((size_t)(n / t->block_len) * t->block_bytes);
+}
+
+size_t
+kern_mat_bytes(enum kfmt fmt, int64_t rows, int64_t n)
+{
+	const struct kern_traits	*t = kern_get(fmt);
+	int64_t				 groups;
+
+	assert(rows >= 0);
+	if (t->row_group == 1)
+		return (kern_row_bytes(fmt, n) * (size_t)rows);
+	assert(t->row_group == Q8R16_ROWS && n % t->block_len == 0);
+	groups = (rows + t->row_group - 1) / t->row_group;
+	return (r16_group_bytes(n / t->block_len, t->block_bytes) *
+	    (size_t)groups);
 }

@@ -21,6 +21,9 @@ enum kfmt {
 	KFMT_TQ2_0,
 	KFMT_T2,	/* ternary, 32-weight groups, absmax scale per group */
 	KFMT_T2M,	/* same layout, absmean scale per row (BitNet b1.58) */
+	KFMT_Q8_0R16,	/* q8_0's values, 16 rows interleaved (blocks.h) */
+	KFMT_T2R16,	/* t2's values, 16 rows interleaved */
+	KFMT_T2MR16,	/* t2m's values, the same layout */
 	KFMT_COUNT
 };
 
@@ -50,7 +53,11 @@ struct kact {
 
 /* y[r] = dot(row r of w, activations) for r in [r0, r1); w points at row
  * 0, rows are kern_row_bytes(fmt, cols) apart, cols is a whole number of
- * blocks and <= a->n. */
+ * blocks and <= a->n.  A format whose rows are interleaved in groups
+ * (row_group > 1) takes w at its first group, r0 a multiple of row_group
+ * and r1 a multiple of it or the matrix's row count: a last partial group
+ * is computed whole (its missing rows are zeros) and only rows below r1
+ * are stored. */
 typedef void (*kern_matvec_fn)(const void *restrict w, int64_t cols,
 	    const struct kact *restrict a, float *restrict y, int64_t r0,
 	    int64_t r1);
@@ -60,6 +67,19 @@ struct kern_traits {
 	int		 block_len;	/* weights per block */
 	size_t		 block_bytes;	/* bytes per block */
 	double		 bits_per_weight;
+	/* Rows stored interleaved in groups of row_group (1: row by row).
+	 * For row_group > 1, to_float, from_float_ref and from_float
+	 * convert one whole group: row_group rows of n floats one after
+	 * another (zeros for rows past a matrix's end) to or from the
+	 * group's kern_mat_bytes(fmt, row_group, n) bytes. */
+	int		 row_group;
+	/* The format whose values these are (itself, or the row format an
+	 * interleaved layout repacks): users see base's name. */
+	enum kfmt	 base;
+	/* The layout whole-matrix products of this format's values run on
+	 * (itself, or an interleaved layout of it); matrices read row by
+	 * row (token embeddings) keep the format itself. */
+	enum kfmt	 matrix_fmt;
 	/* n weights (a whole number of blocks) from x to y */
 	void		(*to_float)(const void *restrict x, float *restrict y,
 			    int64_t n);
@@ -79,8 +99,13 @@ struct kern_traits {
 const struct kern_traits *kern_get(enum kfmt fmt);
 /* The format named name ("q8_0"), or -1. */
 int	kern_find(const char *name);
-/* Bytes taken by n weights of fmt; n must be a whole number of blocks. */
+/* Bytes taken by n weights of fmt; n must be a whole number of blocks.
+ * For an interleaved format, a row's share (bits_per_weight * n / 8). */
 size_t	kern_row_bytes(enum kfmt fmt, int64_t n);
+/* Bytes a matrix of rows rows of n weights takes in fmt: rows times
+ * kern_row_bytes, or for an interleaved format whole groups (rows padded
+ * with zero rows) including any alignment padding. */
+size_t	kern_mat_bytes(enum kfmt fmt, int64_t rows, int64_t n);
 
 /* Detects the CPU, honours $QCMP_ISA (scalar, avx2, avx512, neon) and
  * fills every format's active kernel; Q_EUSAGE naming the variable when

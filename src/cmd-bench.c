@@ -10,13 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "clock.h"
 #include "kern.h"
 #include "kpool.h"
 
-#define BENCH_L2_BYTES		(1u << 20)	/* fits this machine's L2 */
+#define BENCH_L2_UNKNOWN	(1u << 20)	/* L2 weights when sysconf can't
+						   tell the L2 size */
 #define BENCH_DRAM_BYTES	(256u << 20)	/* far beyond any cache */
 #define BENCH_COLS		2048
 #define BENCH_SEED_ROWS		64	/* distinct rows, then repeated */
@@ -29,8 +31,9 @@ const struct cmd_entry cmd_bench_entry = {
 	.usage =
 "  Measure speed.  'qcmp bench kernels' times every weight format's\n"
 "  matrix-vector kernel on every instruction set this CPU runs, with the\n"
-"  weights in L2 (1 MiB) and in DRAM (256 MiB), and prints G multiply-adds/s\n"
-"  and GB/s of weights read, the median of several runs.\n"
+"  weights in L2 (half the L2 size the system reports, 1 MiB if unknown)\n"
+"  and in DRAM (256 MiB), and prints G multiply-adds/s and GB/s of weights\n"
+"  read, the median of several runs.\n"
 "  -t, --threads LIST      thread counts, comma-separated (default 1,2)\n"
 "  -r, --reps N            runs per measurement, median reported (default 5)\n"
 "      --formats LIST      formats to time (default: all)\n"
@@ -129,28 +132,50 @@ bench_time(struct kpool *pool, enum kfmt fmt, const void *w, int64_t rows,
 	return (t[reps / 2]);
 }
 
-/* A matrix of about bytes bytes whose rows repeat BENCH_SEED_ROWS random
- * rows of fmt. */
-static uint8_t *
-bench_matrix(enum kfmt fmt, size_t bytes, int64_t *rows)
+/* The weights of the L2 runs: half of one core's L2, so that the
+ * activations, outputs and everything else the loop touches fit beside
+ * them; 1 MiB when the system does not say. */
+static size_t
+bench_l2_bytes(void)
 {
-	size_t	 rb = kern_row_bytes(fmt, BENCH_COLS);
-	int64_t	 n = (int64_t)(bytes / rb);
-	uint8_t	*w;
-	float	 x[BENCH_COLS];
+#ifdef _SC_LEVEL2_CACHE_SIZE
+	long	l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
 
-	if (n < BENCH_SEED_ROWS)
-		n = BENCH_SEED_ROWS;
-	if ((w = malloc(rb * (size_t)n)) == NULL)
+	if (l2 > 0)
+		return ((size_t)l2 / 2);
+#endif
+	return (BENCH_L2_UNKNOWN);
+}
+
+/* A matrix of about bytes bytes (of *mbytes exactly) whose rows repeat
+ * BENCH_SEED_ROWS random rows of fmt, quantized a group of rows at a time
+ * for an interleaved format. */
+static uint8_t *
+bench_matrix(enum kfmt fmt, size_t bytes, int64_t *rows, size_t *mbytes)
+{
+	int	 rg = kern_get(fmt)->row_group;
+	size_t	 ub = kern_mat_bytes(fmt, rg, BENCH_COLS);
+	int64_t	 nu = (int64_t)(bytes / ub), su = BENCH_SEED_ROWS / rg;
+	uint8_t	*w;
+	float	*x;
+
+	if (nu < su)
+		nu = su;
+	if ((w = malloc(ub * (size_t)nu)) == NULL ||
+	    (x = malloc((size_t)rg * BENCH_COLS * sizeof(float))) == NULL) {
+		free(w);
 		return (NULL);
-	for (int64_t r = 0; r < BENCH_SEED_ROWS; r++) {
-		for (int i = 0; i < BENCH_COLS; i++)
-			x[i] = (float)rand() / RAND_MAX * 2.0f - 1.0f;
-		kern_get(fmt)->from_float(x, w + r * rb, BENCH_COLS);
 	}
-	for (int64_t r = BENCH_SEED_ROWS; r < n; r++)
-		memcpy(w + r * rb, w + (r % BENCH_SEED_ROWS) * rb, rb);
-	*rows = n;
+	for (int64_t u = 0; u < su; u++) {
+		for (int i = 0; i < rg * BENCH_COLS; i++)
+			x[i] = (float)rand() / RAND_MAX * 2.0f - 1.0f;
+		kern_get(fmt)->from_float(x, w + u * ub, BENCH_COLS);
+	}
+	for (int64_t u = su; u < nu; u++)
+		memcpy(w + u * ub, w + (u % su) * ub, ub);
+	free(x);
+	*rows = nu * rg;
+	*mbytes = ub * (size_t)nu;
 	return (w);
 }
 
@@ -158,8 +183,8 @@ static int
 bench_kernels(const int *threads, int n_threads, int reps,
     const char *formats, const char *isas)
 {
-	static const struct { const char *name; size_t bytes; } where[2] = {
-		{ "L2", BENCH_L2_BYTES }, { "DRAM", BENCH_DRAM_BYTES } };
+	const struct { const char *name; size_t bytes; } where[2] = {
+		{ "L2", bench_l2_bytes() }, { "DRAM", BENCH_DRAM_BYTES } };
 	struct kpool	*pools[BENCH_MAX_THREADS + 1] = { NULL };
 	struct kact	 a;
 	float		 x[BENCH_COLS], *y;
@@ -183,19 +208,24 @@ bench_kernels(const int *threads, int n_threads, int reps,
 		x[i] = (float)rand() / RAND_MAX * 2.0f - 1.0f;
 	kact_quantize(&a, x, BENCH_COLS);
 	printf("CPU features: %s\n", kern_cpu_features());
-	printf("%-6s %-7s %-5s %7s %6s %3s %10s %8s\n", "format", "isa",
+	printf("%-7s %-7s %-5s %7s %6s %3s %10s %8s\n", "format", "isa",
 	    "data", "rows", "MiB", "thr", "G MAC/s", "GB/s");
-	for (int f = 0; f < KFMT_COUNT; f++) {
+	/* each row format, then the interleaved layout its matrices are
+	 * multiplied in (if it has one), so the two print side by side */
+	for (int i = 0; i < 2 * KFMT_COUNT; i++) {
+		const struct kern_traits *base = kern_get((enum kfmt)(i / 2));
+		int f = i % 2 == 0 ? i / 2 : (int)base->matrix_fmt;
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 
-		if (!bench_listed(formats, kt->name))
+		if (base->row_group > 1 || (i % 2 == 1 && f == i / 2) ||
+		    !bench_listed(formats, kt->name))
 			continue;
 		for (int wi = 0; wi < 2; wi++) {
 			int64_t	 rows;
+			size_t	 mb = 0;
 			uint8_t	*w = bench_matrix((enum kfmt)f,
-			    where[wi].bytes, &rows);
-			double	 mib = (double)kern_row_bytes((enum kfmt)f,
-			    BENCH_COLS) * rows / (1 << 20);
+			    where[wi].bytes, &rows, &mb);
+			double	 mib = (double)mb / (1 << 20);
 
 			if (w == NULL) {
 				cli_error("out of memory");
@@ -216,7 +246,7 @@ bench_kernels(const int *threads, int n_threads, int reps,
 					    pools[threads[ti]], (enum kfmt)f,
 					    w, rows, &a, y, reps);
 
-					printf("%-6s %-7s %-5s %7lld %6.1f %3d "
+					printf("%-7s %-7s %-5s %7lld %6.1f %3d "
 					    "%10.1f %8.1f\n", kt->name,
 					    kern_isa_name((enum kern_isa)isa),
 					    where[wi].name, (long long)rows,

@@ -86,7 +86,8 @@ history_begin(struct history *h, struct store *s, struct model **v, int n,
 		    (rc = history_model(s, v[i], &mid, err)) != Q_OK)
 			return (rc);
 		sv.name = variant_name(v[i]);
-		sv.format = kern_get(v[i]->layers[0].wq.fmt)->name;
+		sv.format = kern_get(kern_get(
+		    v[i]->layers[0].wq.fmt)->base)->name;
 		sv.built = v[i]->master != NULL;
 		sv.bits_per_weight = variant_bpw(v[i]);
 		sv.weight_bytes = (int64_t)variant_weight_bytes(v[i]);

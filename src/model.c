@@ -9,6 +9,7 @@
 
 #include "model.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
@@ -74,6 +75,7 @@ model_mat_row(const struct mat *w, int row, float *out)
 	const struct kern_traits	*kt = kern_get(w->fmt);
 	size_t				 rb = kern_row_bytes(w->fmt, w->cols);
 
+	assert(kt->row_group == 1);	/* embeddings keep a row format */
 	kt->to_float((const uint8_t *)w->data + (size_t)row * rb, out,
 	    w->cols);
 }

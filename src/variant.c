@@ -80,7 +80,8 @@ variant_expand(const struct model *m, const char *list)
 	return (out);
 }
 
-/* Rows [r0, r1) of one matrix being re-encoded. */
+/* Rows [r0, r1) of one matrix being re-encoded (whole groups of an
+ * interleaved format's rows but perhaps the last). */
 struct variant_job {
 	const struct mat	*src;
 	enum kfmt		 fmt;
@@ -95,29 +96,38 @@ variant_rows(void *arg)
 {
 	struct variant_job		*j = arg;
 	const struct kern_traits	*kt = kern_get(j->fmt);
-	size_t				 rb = kern_row_bytes(j->fmt, j->cols);
+	int				 rg = kt->row_group;
+	size_t				 ub = kern_mat_bytes(j->fmt, rg, j->cols);
 	int				 direct;
-	float				*row;
+	float				*row = NULL;
 
-	/* an f32 row that needs no padding is quantized where it lies */
+	/* f32 rows that need no padding are quantized where they lie */
 	direct = j->src->fmt == KFMT_F32 && j->src->cols == j->cols;
-	if (!direct && (row = calloc((size_t)j->cols, sizeof(float))) ==
-	    NULL) {
+	if ((!direct || rg > 1) && (row = calloc((size_t)j->cols * rg,
+	    sizeof(float))) == NULL) {
 		j->rc = Q_ENOMEM;
 		return (NULL);
 	}
-	for (int r = j->r0; r < j->r1; r++) {
+	for (int r = j->r0; r < j->r1; r += rg) {
 		const float	*x;
+		int		 n = j->src->rows - r < rg ? j->src->rows - r : rg;
 
-		if (direct)
+		if (direct && n == rg)
 			x = (const float *)j->src->data + (size_t)r * j->cols;
 		else {
-			model_mat_row(j->src, r, row);
+			/* a group's missing last rows are zeros */
+			for (int i = 0; i < rg; i++)
+				if (i < n)
+					model_mat_row(j->src, r + i,
+					    row + (size_t)i * j->cols);
+				else
+					memset(row + (size_t)i * j->cols, 0,
+					    (size_t)j->cols * sizeof(float));
 			x = row;
 		}
-		kt->from_float(x, j->data + rb * (size_t)r, j->cols);
+		kt->from_float(x, j->data + ub * (size_t)(r / rg), j->cols);
 	}
-	if (!direct)
+	if (!direct || rg > 1)
 		free(row);
 	j->rc = Q_OK;
 	return (NULL);
@@ -127,8 +137,7 @@ variant_rows(void *arg)
 static size_t
 variant_mat_bytes(const struct mat *src, enum kfmt fmt)
 {
-	size_t	n = kern_row_bytes(fmt, kern_pad(fmt, src->cols)) *
-		    (size_t)src->rows;
+	size_t	n = kern_mat_bytes(fmt, src->rows, kern_pad(fmt, src->cols));
 
 	return ((n + 63) & ~(size_t)63);
 }
@@ -145,6 +154,7 @@ variant_mat(uint8_t **next, const struct mat *src, enum kfmt fmt,
 	int64_t			 cols = kern_pad(fmt, src->cols);
 	uint8_t			*data;
 	long			 ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int64_t			 rg = kern_get(fmt)->row_group, groups;
 	int			 nt, started, rc = Q_OK;
 
 	data = *next;
@@ -153,10 +163,15 @@ variant_mat(uint8_t **next, const struct mat *src, enum kfmt fmt,
 	    (int)ncpu;
 	if (src->rows < 64)
 		nt = 1;
-	for (int i = 0; i < nt; i++)
+	/* whole groups of rows each, so no two threads share a group */
+	groups = (src->rows + rg - 1) / rg;
+	for (int i = 0; i < nt; i++) {
+		int64_t	g0 = groups * i / nt, g1 = groups * (i + 1) / nt;
+
 		job[i] = (struct variant_job){ src, fmt, cols, data,
-		    (int)((int64_t)src->rows * i / nt),
-		    (int)((int64_t)src->rows * (i + 1) / nt), Q_OK };
+		    (int)(g0 * rg), (int)(g1 * rg < src->rows ? g1 * rg :
+		    src->rows), Q_OK };
+	}
 	for (started = 1; started < nt; started++)
 		if (pthread_create(&tid[started], NULL, variant_rows,
 		    &job[started]) != 0)
@@ -172,7 +187,7 @@ variant_mat(uint8_t **next, const struct mat *src, enum kfmt fmt,
 			rc = job[i].rc;
 	if (rc != Q_OK)
 		return (qerr_set(err, rc, "variant %s: out of memory",
-		    kern_get(fmt)->name));
+		    kern_get(kern_get(fmt)->base)->name));
 	dst->fmt = fmt;
 	dst->rows = src->rows;
 	dst->cols = (int)cols;
@@ -204,13 +219,15 @@ variant_name(const struct model *v)
 {
 	if (v->label != NULL)
 		return (v->label);
-	return (v->master ? v->name : kern_get(v->layers[0].wq.fmt)->name);
+	return (v->master ? v->name :
+	    kern_get(kern_get(v->layers[0].wq.fmt)->base)->name);
 }
 
 double
 variant_bpw(const struct model *v)
 {
-	return (v->master ? kern_get(v->layers[0].wq.fmt)->bits_per_weight :
+	return (v->master ?
+	    kern_get(kern_get(v->layers[0].wq.fmt)->base)->bits_per_weight :
 	    model_matrix_bpw(v));
 }
 
@@ -225,12 +242,19 @@ variant_build(const struct model *master, enum kfmt fmt, struct model **out,
     struct qerr *err)
 {
 	struct model	*v;
-	enum kfmt	 efmt = variant_embed_fmt(fmt);
+	enum kfmt	 efmt, ofmt, lfmt;
 	uint8_t		*next;
 	size_t		 arena;
 	int		 rc = Q_OK;
 
 	*out = NULL;
+	/* a layout is a variant of its base format, named after it; rows
+	 * read one at a time (the token embedding) keep the row format,
+	 * matrices multiplied whole take the format's matrix layout */
+	fmt = kern_get(fmt)->base;
+	efmt = variant_embed_fmt(fmt);
+	ofmt = kern_get(efmt)->matrix_fmt;
+	lfmt = kern_get(fmt)->matrix_fmt;
 	if ((v = calloc(1, sizeof *v)) == NULL)
 		return (qerr_set(err, Q_ENOMEM, "out of memory"));
 	*v = *master;
@@ -250,11 +274,11 @@ variant_build(const struct model *master, enum kfmt fmt, struct model **out,
 	/* one arena for all of the variant's matrices */
 	arena = variant_mat_bytes(&master->token_embd, efmt);
 	if (!master->tied_output)
-		arena += variant_mat_bytes(&master->output, efmt);
+		arena += variant_mat_bytes(&master->output, ofmt);
 	for (int l = 0; l < master->cfg.n_layers; l++)
 		for (int i = 0; i < MODEL_LAYER_MATS; i++)
 			arena += variant_mat_bytes(model_layer_mat(
-			    &master->layers[l], i), fmt);
+			    &master->layers[l], i), lfmt);
 	if ((next = model_own(v, arena)) == NULL) {
 		model_free(v);
 		return (qerr_set(err, Q_ENOMEM, "variant %s: out of memory "
@@ -265,7 +289,7 @@ variant_build(const struct model *master, enum kfmt fmt, struct model **out,
 	if (rc == Q_OK && master->tied_output)
 		v->output = v->token_embd;
 	else if (rc == Q_OK)
-		rc = variant_mat(&next, &master->output, efmt, &v->output, err);
+		rc = variant_mat(&next, &master->output, ofmt, &v->output, err);
 	for (int l = 0; rc == Q_OK && l < master->cfg.n_layers; l++) {
 		struct layer_weights	*s = &master->layers[l];
 		struct layer_weights	*d = &v->layers[l];
@@ -273,7 +297,7 @@ variant_build(const struct model *master, enum kfmt fmt, struct model **out,
 		d->attn_norm = s->attn_norm;
 		d->ffn_norm = s->ffn_norm;
 		for (int i = 0; rc == Q_OK && i < MODEL_LAYER_MATS; i++)
-			rc = variant_mat(&next, model_layer_mat(s, i), fmt,
+			rc = variant_mat(&next, model_layer_mat(s, i), lfmt,
 			    model_layer_mat(d, i), err);
 	}
 	if (rc != Q_OK) {

@@ -220,6 +220,8 @@ test_random_rows(void **state)
 	for (int f = 0; f < KFMT_COUNT; f++) {
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 
+		if (kt->row_group > 1)	/* test_interleaved_groups */
+			continue;
 		for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
 			if (lens[l] % kt->block_len != 0)
 				continue;
@@ -351,7 +353,8 @@ test_adversarial_rows(void **state)
 		for (int a = 0; a < ADV_COUNT; a++)
 			for (size_t l = 0; l < sizeof lens / sizeof lens[0];
 			    l++) {
-				if (lens[l] % kern_get((enum kfmt)f)->block_len)
+				if (lens[l] % kern_get((enum kfmt)f)->block_len ||
+				    kern_get((enum kfmt)f)->row_group > 1)
 					continue;
 				for (int rep = 0; rep < 8; rep++) {
 					fill_adv(x, lens[l], (enum adv)a);
@@ -361,6 +364,126 @@ test_adversarial_rows(void **state)
 			}
 	printf("# adversarial rows: %d\n", tested);
 	assert_true(tested > 0 || !kern_isa_available(KISA_AVX2));
+}
+
+/* The unsigned byte an interleaved layout stores for weight k of a
+ * plain block of base (q8_0: w ^ 0x80; t2, t2m: the 2-bit code). */
+static int
+stored_code(enum kfmt base, const uint8_t *blk, int k)
+{
+	if (base == KFMT_Q8_0)
+		return ((uint8_t)((const block_q8_0 *)blk)->qs[k] ^ 0x80);
+	return ((((const block_t2 *)blk)->qs[k % 8] >> (2 * (k / 8))) & 3);
+}
+
+/* The 16-row interleaved layouts (q8_0r16, t2r16, t2mr16): the reference
+ * writes its row format's blocks of each of the 16 rows where blocks.h's
+ * layout puts them (q8_0: chunk j of block b holds weights 4j..4j+3 at
+ * 512 b + 64 j + 4 r; t2: at 128 b + 64 (j / 4) + 4 r, bits 2 (j % 4);
+ * fp16 scales after all quants; zero padding to 64 bytes), checked here
+ * from the layout's definition; every ISA's quantizer writes those bytes
+ * exactly and nothing around them. */
+static void
+test_interleaved_groups(void **state)
+{
+	static const int64_t lens[] = { 32, 192, 288, 576, 1536, 2048 };
+	float		*x = malloc(16 * 2048 * sizeof(float));
+	uint8_t		*want = malloc(16 * 2048 * 2);
+	uint8_t		*got = malloc(16 * 2048 * 2 + 64);
+	uint8_t		*plain = malloc(64 * sizeof(block_q8_0));
+	int		 tested = 0;
+
+	(void)state;
+	for (int f = 0; f < KFMT_COUNT; f++) {
+		const struct kern_traits *kt = kern_get((enum kfmt)f);
+		const struct kern_traits *bt = kern_get(kt->base);
+		int	 t2 = kt->base != KFMT_Q8_0;
+		size_t	 qb = t2 ? 128 : 512;
+
+		if (kt->row_group == 1)
+			continue;
+		assert_int_equal(kt->row_group, 16);
+		assert_true(kt->bits_per_weight == bt->bits_per_weight);
+		assert_int_equal(kt->block_len, bt->block_len);
+		assert_int_equal(bt->row_group, 1);
+		assert_int_equal(bt->matrix_fmt, f);
+		for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+			int64_t	n = lens[l], nb = n / 32;
+			size_t	gb = kern_mat_bytes((enum kfmt)f, 16, n);
+
+			assert_int_equal(gb, ((size_t)nb * 16 * bt->block_bytes
+			    + 63) / 64 * 64);
+			assert_int_equal(kern_mat_bytes((enum kfmt)f, 17, n),
+			    2 * gb);
+			assert_int_equal(kern_mat_bytes((enum kfmt)f, 0, n), 0);
+			assert_int_equal(kern_row_bytes((enum kfmt)f, n),
+			    kern_row_bytes(kt->base, n));
+			for (int kind = 0; kind < 15; kind++) {
+				for (int r = 0; r < 16; r++)
+					fill_random(x + r * n, n, kind + r);
+				if (kind == 14)	/* +-max and zeros */
+					for (int64_t i = 0; i < 16 * n; i++)
+						x[i] = (i % 3 == 0) ? 0.0f :
+						    (i % 3 == 1 ? 1.0f : -1.0f);
+				memset(want, 0x5a, gb);
+				kt->from_float_ref(x, want, n);
+				for (int r = 0; r < 16; r++) {
+					bt->from_float_ref(x + r * n, plain, n);
+					for (int64_t b = 0; b < nb; b++) {
+						const uint8_t *blk = plain +
+						    b * bt->block_bytes;
+
+						for (int k = 0; k < 32; k++) {
+							int j = k / 4, i = k % 4;
+							int c = t2 ? want[b * qb +
+							    64 * (j / 4) + 4 * r +
+							    i] >> (2 * (j % 4)) & 3 :
+							    want[b * qb + 64 * j +
+							    4 * r + i];
+
+							assert_int_equal(c,
+							    stored_code(kt->base,
+							    blk, k));
+						}
+						/* both rows formats: the
+						 * scale's 2 bytes first */
+						assert_memory_equal(want + nb *
+						    qb + b * 32 + 2 * r, blk, 2);
+					}
+				}
+				for (size_t i = (size_t)nb * 16 *
+				    bt->block_bytes; i < gb; i++)
+					assert_int_equal(want[i], 0);
+				for (int isa = 1; isa < KISA_COUNT; isa++) {
+					size_t	off = 1 + rnd() % 7;
+
+					if (!kern_isa_available(
+					    (enum kern_isa)isa))
+						continue;
+					assert_int_equal(kern_set_isa(
+					    (enum kern_isa)isa, NULL), Q_OK);
+					memset(got, TQ_GUARD, gb + 64);
+					kt->from_float(x, got + off, n);
+					for (size_t i = 0; i < off; i++)
+						assert_int_equal(got[i],
+						    TQ_GUARD);
+					for (size_t i = off + gb; i < gb + 64;
+					    i++)
+						assert_int_equal(got[i],
+						    TQ_GUARD);
+					assert_memory_equal(got + off, want,
+					    gb);
+					tested++;
+				}
+			}
+		}
+		printf("# %s groups: checked against the layout\n", kt->name);
+	}
+	printf("# interleaved groups: %d against the reference\n", tested);
+	free(x);
+	free(want);
+	free(got);
+	free(plain);
 }
 
 /* A q8_0 quantizer that differs from the reference only in rounding
@@ -575,6 +698,7 @@ main(void)
 		cmocka_unit_test_teardown(test_from_float_set, tq_restore),
 		cmocka_unit_test_teardown(test_random_rows, tq_restore),
 		cmocka_unit_test_teardown(test_adversarial_rows, tq_restore),
+		cmocka_unit_test_teardown(test_interleaved_groups, tq_restore),
 		cmocka_unit_test(test_ties_are_sharp),
 		cmocka_unit_test_teardown(test_t2m_sums, tq_restore),
 	};

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include "blocks.h"
 #include "kern-impl.h"
 #include "testutil.h"
 
@@ -245,6 +246,190 @@ check_format(enum kfmt fmt, enum kern_isa isa, int *cases)
 	free(yg);
 }
 
+/*
+ * The 16-row interleaved layouts (blocks.h: q8_0r16, t2r16 and t2mr16)
+ * against their row formats.  Plain rows of random and adversarial
+ * blocks are packed here from the layouts' definitions, not by the code
+ * under test: q8_0 blocks of every byte (-128 included), all +-127, all
+ * -128 and all-zero blocks; t2 blocks of every code (3 included), all
+ * -1, all 0, all +1; zero, subnormal and 65504 scales.  The references
+ * keep the row format's arithmetic in its order, and so do the twins, so
+ * every result must equal the row format's reference on the plain rows
+ * bit for bit (stronger than check_format's bound), for any row range
+ * that starts on a group, with rows past r1 and before r0 left alone,
+ * weights at odd addresses and activations at odd addresses too.
+ */
+
+/* Plain rows of fmt, nblk blocks in all, block kinds picked at random. */
+static void
+fill_plain_adv(enum kfmt fmt, void *rows, int64_t nblk)
+{
+	for (int64_t b = 0; b < nblk; b++) {
+		int	kind = (int)(rnd() % 8);
+
+		if (fmt == KFMT_Q8_0) {
+			block_q8_0 *q = (block_q8_0 *)rows + b;
+
+			for (int i = 0; i < QK_Q8_0; i++)
+				q->qs[i] = kind == 1 ? -128 : kind == 2 ? 127 :
+				    kind == 3 ? -127 : kind == 4 ? 0 :
+				    (int8_t)(uint8_t)rnd();
+			q->d = rnd_half((int)(rnd() % 8));
+		} else {
+			block_t2 *q = (block_t2 *)rows + b;
+
+			for (int i = 0; i < QK_T2 / 4; i++)
+				q->qs[i] = kind == 1 ? 0x00 : kind == 2 ? 0x55 :
+				    kind == 3 ? 0xaa : (uint8_t)rnd();
+			q->d = rnd_half((int)(rnd() % 8));
+		}
+	}
+}
+
+/* Weight k of a plain block as the unsigned byte its layout stores
+ * (q8_0: w ^ 0x80; t2: the code), and the block's scale. */
+static int
+plain_code(enum kfmt fmt, const void *blk, int k, uint16_t *d)
+{
+	if (fmt == KFMT_Q8_0) {
+		const block_q8_0 *q = blk;
+
+		*d = q->d;
+		return ((uint8_t)q->qs[k] ^ 0x80);
+	} else {
+		const block_t2 *q = blk;
+
+		*d = q->d;
+		return ((q->qs[k % 8] >> (2 * (k / 8))) & 3);
+	}
+}
+
+/* rows plain rows of fmt's row format into groups at g, as blocks.h
+ * defines fmt; rows past the last are zero weights with zero scales. */
+static void
+pack_r16(enum kfmt fmt, const void *plain, int64_t rows, int64_t nb,
+    uint8_t *g)
+{
+	const struct kern_traits *kt = kern_get(fmt);
+	enum kfmt	base = kt->base;
+	int		t2 = base != KFMT_Q8_0;
+	size_t		bb = kt->block_bytes, qb = t2 ? 128 : 512;
+	size_t		gb = kern_mat_bytes(fmt, 16, nb * 32);
+
+	memset(g, 0, kern_mat_bytes(fmt, rows, nb * 32));
+	for (int64_t r = 0; r < (rows + 15) / 16 * 16; r++) {
+		uint8_t	*grp = g + (size_t)(r / 16) * gb;
+		int	 rr = (int)(r % 16);
+
+		for (int64_t b = 0; b < nb; b++) {
+			const uint8_t	*blk = (const uint8_t *)plain +
+			    (size_t)(r * nb + b) * bb;
+			uint16_t	 d = 0;
+
+			for (int k = 0; k < 32; k++) {
+				int c = r < rows ? plain_code(base, blk, k,
+				    &d) : t2 ? 1 : 0x80;
+
+				if (!t2)
+					grp[b * qb + (k / 4) * 64 + rr * 4 +
+					    k % 4] = (uint8_t)c;
+				else
+					grp[b * qb + (k / 16) * 64 + rr * 4 +
+					    k % 4] |= (uint8_t)(c << 2 *
+					    (k / 4 % 4));
+			}
+			memcpy(grp + nb * qb + b * 32 + rr * 2, &d, 2);
+		}
+	}
+}
+
+static void
+check_interleaved(enum kfmt fmt, kern_matvec_fn fn, const char *isa,
+    int *cases)
+{
+	static const int64_t cols_list[] = { 32, 192, 288, 576, 1536, 2048 };
+	static const int64_t rows_list[] = { 1, 3, 15, 16, 17, 33, 100 };
+	const struct kern_traits *kt = kern_get(fmt);
+	kern_matvec_fn	 plain_ref = kern_get(kt->base)->matvec_ref;
+	struct kact	 a, ua;
+	float		*x = malloc(2048 * sizeof(float));
+	float		*yr = malloc(128 * sizeof(float));
+	float		*yg = malloc(128 * sizeof(float));
+	uint8_t		*plain = malloc(100 * 64 * kt->block_bytes);
+	int8_t		*uq = malloc(2048 + 64);
+
+	assert_int_equal(kact_init(&a, 2048), Q_OK);
+	for (size_t c = 0; c < sizeof cols_list / sizeof cols_list[0]; c++)
+	for (size_t ri = 0; ri < sizeof rows_list / sizeof rows_list[0]; ri++) {
+		int64_t	 cols = cols_list[c], rows = rows_list[ri];
+		int64_t	 nb = cols / 32;
+		size_t	 mb = kern_mat_bytes(fmt, rows, cols);
+		uint8_t	*buf = malloc(mb + 64);
+		uint8_t	*w = buf + (ri % 2 ? 0 : 1 + ri % 3);	/* odd too */
+
+		fill_plain_adv(kt->base, plain, rows * nb);
+		pack_r16(fmt, plain, rows, nb, w);
+		for (int kind = 0; kind < 6; kind++) {
+			fill_act(x, cols, kind);
+			kact_quantize_ref(&a, x, cols);
+			plain_ref(plain, cols, &a, yr, 0, rows);
+			/* the whole matrix, canaries past the last row */
+			for (int i = 0; i < 128; i++)
+				yg[i] = -7.0f;
+			fn(w, cols, &a, yg, 0, rows);
+			for (int64_t i = 0; i < rows; i++)
+				if (memcmp(&yr[i], &yg[i], 4) != 0)
+					fail_msg("%s/%s rows %lld cols %lld "
+					    "act %d row %lld: %s ref %.9g got "
+					    "%.9g", kt->name, isa,
+					    (long long)rows, (long long)cols,
+					    kind, (long long)i,
+					    kern_get(kt->base)->name, yr[i],
+					    yg[i]);
+			for (int64_t i = rows; i < 128; i++)
+				assert_true(yg[i] == -7.0f);
+			/* every split on group boundaries: same bits, and
+			 * rows outside [r0, r1) untouched */
+			for (int64_t r0 = 0; r0 < rows; r0 += 16)
+				for (int64_t r1 = r0 + 1; r1 <= rows;
+				    r1 = r1 == rows ? rows + 1 :
+				    (r1 + 16) / 16 * 16 < rows ?
+				    (r1 + 16) / 16 * 16 : rows) {
+					for (int i = 0; i < 128; i++)
+						yg[i] = -7.0f;
+					fn(w, cols, &a, yg, r0, r1);
+					for (int64_t i = 0; i < 128; i++)
+						if (i < r0 || i >= r1)
+							assert_true(yg[i] ==
+							    -7.0f);
+						else if (memcmp(&yr[i], &yg[i],
+						    4) != 0)
+							fail_msg("%s/%s rows "
+							    "[%lld, %lld) row "
+							    "%lld differs",
+							    kt->name, isa,
+							    (long long)r0,
+							    (long long)r1,
+							    (long long)i);
+				}
+			/* activations at an odd address */
+			ua = a;
+			ua.q = uq + 1 + kind % 3;
+			memcpy(ua.q, a.q, (size_t)cols);
+			fn(w, cols, &ua, yg, 0, rows);
+			assert_memory_equal(yr, yg, (size_t)rows * 4);
+			(*cases)++;
+		}
+		free(buf);
+	}
+	kact_free(&a);
+	free(x);
+	free(yr);
+	free(yg);
+	free(plain);
+	free(uq);
+}
+
 static void
 test_matvec_twins(void **state)
 {
@@ -265,7 +450,12 @@ test_matvec_twins(void **state)
 				    kern_isa_name(kt->matvec_isa));
 				continue;
 			}
-			check_format((enum kfmt)f, (enum kern_isa)isa, &cases);
+			if (kt->row_group > 1)
+				check_interleaved((enum kfmt)f, kt->matvec,
+				    kern_isa_name((enum kern_isa)isa), &cases);
+			else
+				check_format((enum kfmt)f, (enum kern_isa)isa,
+				    &cases);
 			printf("# %s/%s: %d cases\n", kt->name,
 			    kern_isa_name((enum kern_isa)isa), cases);
 		}
@@ -295,7 +485,7 @@ test_to_float_twins(void **state)
 			const struct kern_traits *kt = kern_get((enum kfmt)f);
 			int64_t len = n - (kt->block_len == 1 ? 3 : 0);
 
-			if (kt->to_float == ref[f])
+			if (kt->to_float == ref[f] || kt->row_group > 1)
 				continue;
 			fill_weights((enum kfmt)f, w + 3, 1, len);
 			ref[f](w + 3, yr, len);
@@ -323,6 +513,9 @@ test_refs_against_float(void **state)
 	for (int f = 0; f < KFMT_COUNT; f++) {
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 		int64_t cols = kt->block_len == 256 ? 512 : 576;
+
+		if (kt->row_group > 1)	/* whole groups: see below */
+			continue;
 
 		for (int64_t i = 0; i < cols; i++)
 			x[i] = rndf();
@@ -360,6 +553,9 @@ test_padded_rows(void **state)
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 		int64_t pad = kern_pad((enum kfmt)f, 172);
 
+		if (kt->row_group > 1)	/* 172 -> 192: test_interleaved_rows */
+			continue;
+
 		assert_true(pad >= 172 && pad % kt->block_len == 0 &&
 		    pad - 172 < kt->block_len);
 		kt->from_float_ref(w, blk, pad);
@@ -377,6 +573,94 @@ test_padded_rows(void **state)
 	kact_free(&a);
 }
 
+/* The interleaved references themselves (the twins: test_matvec_twins). */
+static void
+test_interleaved_ref(void **state)
+{
+	for (int f = 0; f < KFMT_COUNT; f++) {
+		const struct kern_traits *kt = kern_get((enum kfmt)f);
+		int cases = 0;
+
+		if (kt->row_group == 1)
+			continue;
+		check_interleaved((enum kfmt)f, kt->matvec_ref, "scalar",
+		    &cases);
+		printf("# %s/scalar: %d cases equal %s's reference\n",
+		    kt->name, cases, kern_get(kt->base)->name);
+	}
+#ifdef QCMP_KERNELS_X86
+	/* t2r16's AVX-512 twin is one of two, by GFNI: test_matvec_twins
+	 * saw the one this CPU takes, here are both */
+	if (kern_isa_available(KISA_AVX512)) {
+		int cases = 0;
+
+		check_interleaved(KFMT_T2R16, t2r16_matvec_avx512_shift,
+		    "avx512 (shift)", &cases);
+		printf("# t2r16/avx512 without GFNI: %d cases\n", cases);
+		if (kern_cpu_gfni) {
+			cases = 0;
+			check_interleaved(KFMT_T2R16, t2r16_matvec_avx512_gfni,
+			    "avx512 (gfni)", &cases);
+			printf("# t2r16/avx512 with GFNI: %d cases\n", cases);
+		} else
+			printf("# t2r16/avx512 with GFNI: no GFNI here\n");
+	}
+#endif
+}
+
+/* Whole groups through the table's converters: a group quantized from
+ * 16 rows (172 real weights padded to 192) dequantizes to the row
+ * format's values of each row, and its product is the dot product over
+ * the real weights. */
+static void
+test_interleaved_rows(void **state)
+{
+	int64_t		 n = 192;
+	float		*x = calloc((size_t)16 * n, sizeof(float));
+	float		*deq = malloc((size_t)16 * n * sizeof(float));
+	float		 row[192], act[192] = { 0 }, y[16];
+	uint8_t		 plain[192 / 32 * sizeof(block_q8_0)];
+	struct kact	 a;
+
+	assert_int_equal(kact_init(&a, n), Q_OK);
+	for (int r = 0; r < 16; r++)
+		for (int i = 0; i < 172; i++)
+			x[r * n + i] = rndf() * (r + 1);
+	for (int i = 0; i < 172; i++)
+		act[i] = rndf();
+	kact_quantize(&a, act, n);
+	for (int f = 0; f < KFMT_COUNT; f++) {
+		const struct kern_traits *kt = kern_get((enum kfmt)f);
+		const struct kern_traits *bt = kern_get(kt->base);
+		uint8_t *g;
+
+		if (kt->row_group == 1)
+			continue;
+		assert_int_equal(kern_pad((enum kfmt)f, 172), n);
+		g = malloc(kern_mat_bytes((enum kfmt)f, 16, n));
+		kt->from_float_ref(x, g, n);
+		kt->to_float(g, deq, n);
+		kt->matvec(g, n, &a, y, 0, 16);
+		for (int r = 0; r < 16; r++) {
+			float	want = 0.0f;
+
+			bt->from_float_ref(x + r * n, plain, n);
+			bt->to_float(plain, row, n);
+			assert_memory_equal(row, deq + r * n, (size_t)n * 4);
+			for (int i = 172; i < n; i++)
+				assert_true(deq[r * n + i] == 0.0f);
+			for (int i = 0; i < 172; i++)
+				want += row[i] * a.q[i] * a.d[i / KACT_BLOCK];
+			assert_float_equal(y[r], want, 1e-4f * (1.0f +
+			    fabsf(want)));
+		}
+		free(g);
+	}
+	kact_free(&a);
+	free(x);
+	free(deq);
+}
+
 int
 main(void)
 {
@@ -386,6 +670,8 @@ main(void)
 		cmocka_unit_test(test_to_float_twins),
 		cmocka_unit_test(test_matvec_twins),
 		cmocka_unit_test(test_padded_rows),
+		cmocka_unit_test(test_interleaved_ref),
+		cmocka_unit_test(test_interleaved_rows),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

@@ -19,6 +19,9 @@ const struct kern_isa_kernels kern_avx2_kernels = {
 		[KFMT_TQ2_0] = tq2_0_matvec_avx2,
 		[KFMT_T2] = t2_matvec_avx2,
 		[KFMT_T2M] = t2_matvec_avx2,
+		[KFMT_Q8_0R16] = q8_0r16_matvec_avx2,
+		[KFMT_T2R16] = t2r16_matvec_avx2,
+		[KFMT_T2MR16] = t2r16_matvec_avx2,
 	},
 	.to_float = {
 		[KFMT_F16] = f16_dequantize_avx2,
@@ -33,5 +36,9 @@ const struct kern_isa_kernels kern_avx2_kernels = {
 		[KFMT_TQ2_0] = tq2_0_quantize_avx2,
 		[KFMT_T2] = t2_quantize_avx2,
 		[KFMT_T2M] = t2m_quantize_avx2,
+		/* q8_0's active quantizer (avx512's under avx512), repacked */
+		[KFMT_Q8_0R16] = q8_0r16_quantize,
+		[KFMT_T2R16] = t2r16_quantize,
+		[KFMT_T2MR16] = t2mr16_quantize,
 	},
 };

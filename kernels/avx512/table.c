@@ -18,6 +18,9 @@ const struct kern_isa_kernels kern_avx512_kernels = {
 		[KFMT_TQ2_0] = tq2_0_matvec_avx512,
 		[KFMT_T2] = t2_matvec_avx512,
 		[KFMT_T2M] = t2_matvec_avx512,	/* same layout */
+		[KFMT_Q8_0R16] = q8_0r16_matvec_avx512,
+		[KFMT_T2R16] = t2r16_matvec_avx512,
+		[KFMT_T2MR16] = t2r16_matvec_avx512,
 	},
 	/* f16, bf16 and tq1_0 take the AVX2 quantizers */
 	.from_float = {

@@ -19,5 +19,8 @@ const struct kern_isa_kernels kern_neon_kernels = {
 		[KFMT_TQ2_0] = tq2_0_matvec_neon,
 		[KFMT_T2] = t2_matvec_neon,
 		[KFMT_T2M] = t2_matvec_neon,
+		[KFMT_Q8_0R16] = q8_0r16_matvec_neon,
+		[KFMT_T2R16] = t2r16_matvec_neon,
+		[KFMT_T2MR16] = t2r16_matvec_neon,
 	},
 };

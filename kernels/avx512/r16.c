@@ -1,0 +1,32 @@
+/*
+ * r16.c: the AVX-512 VNNI twins of q8_0r16_matvec_ref and
+ * t2r16_matvec_ref (r16.h has the kernels); t2r16 goes to r16-gfni.c's
+ * twin where the CPU has GFNI.
+ */
+#include "config.h"
+
+#define R16_GFNI	0
+#include "r16.h"
+
+void
+q8_0r16_matvec_avx512(const void *restrict w, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	r16_matvec(w, cols, a, y, r0, r1, sizeof(block_q8_0), Q8R16_QBYTES,
+	    0);
+}
+
+void
+t2r16_matvec_avx512_shift(const void *restrict w, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	r16_matvec(w, cols, a, y, r0, r1, sizeof(block_t2), T2R16_QBYTES, 1);
+}
+
+void
+t2r16_matvec_avx512(const void *restrict w, int64_t cols,
+    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
+{
+	(kern_cpu_gfni ? t2r16_matvec_avx512_gfni :
+	    t2r16_matvec_avx512_shift)(w, cols, a, y, r0, r1);
+}
