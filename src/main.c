@@ -19,6 +19,7 @@ static const struct cmd_entry *const main_cmds[] = {
 	&cmd_show_entry,
 	&cmd_report_entry,
 	&cmd_info_entry,
+	&cmd_ppl_entry,
 	&cmd_bench_entry,
 	NULL
 };
