@@ -37,7 +37,9 @@ const struct cmd_entry cmd_ppl_entry = {
 "  mean KL divergence from the reference, how often its most probable token\n"
 "  is the reference's, and the change in the correct token's probability\n"
 "  (mean, median, 1st and 99th percentile, in percentage points).\n"
-"  -m, --model FILE        GGUF file or llama2.c checkpoint\n"
+"  -m, --model FILE        GGUF file or llama2.c checkpoint; give -m several\n"
+"                          times to compare files of the same model as the\n"
+"                          variants instead, the first as the reference\n"
 "  -z, --tokenizer FILE    tokenizer.bin for a llama2.c checkpoint\n"
 "  -f, --file FILE         the text, tokenized as it is (no chat template)\n"
 "  -c, --ctx N             tokens per chunk (default 512, at most the model's\n"
@@ -54,6 +56,8 @@ const struct cmd_entry cmd_ppl_entry = {
 
 struct ppl_opts {
 	const char	*model, *tokenizer, *file, *variants;
+	const char	*more[PPL_MAX_VARIANTS];	/* further -m */
+	int		 n_more;
 	int		 ctx, threads, json, quiet;
 };
 
@@ -77,13 +81,22 @@ ppl_parse(int argc, char **argv, struct ppl_opts *o)
 	int	c;
 
 	memset(o, 0, sizeof *o);
-	o->variants = "default";
 	o->ctx = PPL_DEFAULT_CTX;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "m:z:f:c:t:qh", longopts,
 	    NULL)) != -1) {
 		switch (c) {
-		case 'm': o->model = optarg; break;
+		case 'm':
+			if (o->model == NULL)
+				o->model = optarg;
+			else if (o->n_more < PPL_MAX_VARIANTS - 1)
+				o->more[o->n_more++] = optarg;
+			else {
+				cli_error("-m: at most %d models",
+				    PPL_MAX_VARIANTS);
+				return (CLI_EXIT_USAGE);
+			}
+			break;
 		case 'z': o->tokenizer = optarg; break;
 		case 'f': o->file = optarg; break;
 		case 'c':
@@ -113,6 +126,12 @@ ppl_parse(int argc, char **argv, struct ppl_opts *o)
 		cli_error("ppl: give the text with -f FILE");
 		return (cli_usage(&cmd_ppl_entry, 0));
 	}
+	if (o->n_more > 0 && o->variants != NULL) {
+		cli_error("ppl: give several -m files or --variants, not both");
+		return (CLI_EXIT_USAGE);
+	}
+	if (o->variants == NULL)
+		o->variants = "default";
 	return (0);
 }
 
@@ -206,12 +225,17 @@ static void
 ppl_print_table(struct model *const *v, int nv, const struct ppl_plan *pl,
     size_t n_ids, const struct ppl_result *r)
 {
+	int	w = 10;
+
+	for (int i = 0; i < nv; i++)
+		if ((int)strlen(variant_name(v[i])) > w)
+			w = (int)strlen(variant_name(v[i]));
 	/* "Δ" is two bytes in one column: those headers get a byte more */
-	printf("%-10s %6s %10s %8s %9s %7s %10s %10s %10s %10s\n", "variant",
+	printf("%-*s %6s %10s %8s %9s %7s %10s %10s %10s %10s\n", w, "variant",
 	    "bits/w", "PPL", "±", "KLD", "top-1 %", "Δp mean", "Δp median",
 	    "Δp p1", "Δp p99");
 	for (int i = 0; i < nv; i++) {
-		printf("%-10s %6.2f %10.4f %7.4f", variant_name(v[i]),
+		printf("%-*s %6.2f %10.4f %7.4f", w, variant_name(v[i]),
 		    variant_bpw(v[i]), r[i].ppl, r[i].ppl_err);
 		if (i == 0)
 			printf(" %9s %7s %9s %9s %9s %9s\n", "-", "-", "-",
@@ -226,6 +250,37 @@ ppl_print_table(struct model *const *v, int nv, const struct ppl_plan *pl,
 	    "scored (%lld per variant); KLD and Δp against %s\n", n_ids,
 	    pl->n_chunks, pl->n_chunks == 1 ? "" : "s", pl->ctx, pl->per_chunk,
 	    (long long)r[0].n, variant_name(v[0]));
+}
+
+/* m and the further -m files, which must be the same network, as the
+ * variants v[0..*nv), each labelled by its file name; an exit code. */
+static int
+ppl_files(const struct ppl_opts *o, struct model *m, struct model **v,
+    int *nv)
+{
+	struct qerr	 err;
+	const char	*b;
+	int		 rc;
+
+	v[0] = m;
+	*nv = 1;
+	for (int i = 0; i < o->n_more; i++) {
+		if ((rc = cli_load_model(o->more[i], o->tokenizer,
+		    &v[*nv])) != 0)
+			return (rc);
+		if (model_same_shape(m, v[(*nv)++], &err) != Q_OK) {
+			cli_error("%s", err.msg);
+			return (CLI_EXIT_USAGE);
+		}
+	}
+	for (int i = 0; i < *nv; i++) {
+		b = strrchr(v[i]->path, '/');
+		if ((v[i]->label = strdup(b ? b + 1 : v[i]->path)) == NULL) {
+			cli_error("out of memory");
+			return (CLI_EXIT_FAIL);
+		}
+	}
+	return (0);
 }
 
 static int
@@ -251,13 +306,24 @@ ppl_main(const struct ppl_opts *o, struct model *m)
 	}
 	threads = o->threads > 0 ? o->threads :
 	    (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (kpool_new(threads, &pool, &err) != Q_OK ||
-	    (nv = variant_list_build(m, o->variants, v, PPL_MAX_VARIANTS,
-	    NULL, &err)) < 0) {
+	if (kpool_new(threads, &pool, &err) != Q_OK) {
 		cli_error("%s", err.msg);
-		kpool_free(pool);
 		free(ids);
 		return (CLI_EXIT_USAGE);
+	}
+	if (o->n_more > 0)
+		rc = ppl_files(o, m, v, &nv);
+	else if ((nv = variant_list_build(m, o->variants, v,
+	    PPL_MAX_VARIANTS, NULL, &err)) < 0) {
+		cli_error("%s", err.msg);
+		nv = 0;
+		rc = CLI_EXIT_USAGE;
+	}
+	if (rc != 0) {
+		variant_list_free(m, v, nv);
+		kpool_free(pool);
+		free(ids);
+		return (rc);
 	}
 	/* several variants compute on threads of their own */
 	transformer_blas_threads(nv > 1 ? 1 : threads);

@@ -4,7 +4,8 @@
 # thread count, progress goes to stderr, and bad input is one line naming
 # the file with the documented exit code.
 . "$(dirname "$0")/lib.sh"
-need models/stories260K.gguf
+need models/stories260K.gguf models/stories260K.bin models/tok512.bin \
+    models/order-qa-1M.gguf
 M=$MODELS/stories260K.gguf
 
 cat > "$TMP/story.txt" <<'STORY'
@@ -60,6 +61,15 @@ fi
     cmp -s "$TMP/def" "$TMP/t1" && ok "-t 1 and -t 2 give the same figures" ||
     fail "-t 1 differs from -t 2"
 
+# several -m files: the GGUF and the llama2.c checkpoint are the same weights
+if "$QCMP" ppl -q -m "$M" -m "$MODELS/stories260K.bin" -f "$TMP/story.txt" \
+    --ctx 128 > "$TMP/files" 2> "$TMP/files.err"; then
+	grep -q '^stories260K\.bin  *32\.00 .* 0\.000000  *100\.00 ' "$TMP/files" &&
+	    ok "-m gguf -m bin: the same figures" || fail "-m twice: $(cat "$TMP/files")"
+else
+	fail "-m twice failed: $(cat "$TMP/files.err")"
+fi
+
 # the table, and the progress line on stderr (not a terminal: plain)
 if "$QCMP" ppl -m "$M" -f "$TMP/story.txt" --ctx 128 --variants f32,q8_0 \
     > "$TMP/table" 2> "$TMP/progress"; then
@@ -101,6 +111,10 @@ bad 2 "empty text" "$TMP/empty.txt" -f "$TMP/empty.txt"
 bad 2 "invalid UTF-8" "$TMP/bad-utf8.txt" -f "$TMP/bad-utf8.txt"
 bad 2 "--ctx 1" "--ctx" -f "$TMP/story.txt" --ctx 1
 bad 2 "unknown variant" "q9_9" -f "$TMP/story.txt" --variants f32,q9_9
+bad 2 "-m of another shape" "differs" -f "$TMP/story.txt" \
+    -m "$MODELS/order-qa-1M.gguf"
+bad 2 "-m twice with --variants" "not both" -f "$TMP/story.txt" \
+    -m "$M" --variants f32
 "$QCMP" ppl -m "$M" > /dev/null 2> "$TMP/err"
 [ $? = 2 ] && grep -q -- "-f FILE" "$TMP/err" && ok "no -f: exit 2" ||
     fail "no -f: $(cat "$TMP/err")"
