@@ -22,6 +22,7 @@ extern const struct cmd_entry cmd_bench_entry;
 extern const struct cmd_entry cmd_history_entry;
 extern const struct cmd_entry cmd_info_entry;
 extern const struct cmd_entry cmd_quantize_entry;
+extern const struct cmd_entry cmd_ppl_entry;
 extern const struct cmd_entry cmd_rate_entry;
 extern const struct cmd_entry cmd_report_entry;
 extern const struct cmd_entry cmd_run_entry;

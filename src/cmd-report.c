@@ -78,15 +78,15 @@ report_csv(const struct report *r, int md)
 		printf("%s%s%s%g%s%d%s%d%s%s%s%s%s%s%s%d%s%d%s%d%s%d%s%d%s%s"
 		    "%s%s%s%s%s%s%s%.2f%s\n", sep, v->name, sep,
 		    v->bits_per_weight, sep, v->answers, sep, v->rated, sep,
-		    report_num(b[0], 32, e, "%.4f", v->err_rate), sep,
-		    report_num(b[1], 32, e, "%.4f", v->err_lo), sep,
-		    report_num(b[2], 32, e, "%.4f", v->err_hi), sep, v->lost,
+		    report_num(b[0], 32, e, 4, v->err_rate), sep,
+		    report_num(b[1], 32, e, 4, v->err_lo), sep,
+		    report_num(b[2], 32, e, 4, v->err_hi), sep, v->lost,
 		    sep, v->gained, sep, v->pairs, sep, v->same, sep,
 		    v->compared, sep,
-		    report_num(b[3], 32, v->n_kld > 0, "%.6f", v->kld), sep,
-		    report_num(b[4], 32, c, "%.4f", v->ece), sep,
-		    report_num(b[5], 32, c, "%.4f", v->brier), sep,
-		    report_num(b[6], 32, c && v->auroc >= 0, "%.4f", v->auroc),
+		    report_num(b[3], 32, v->n_kld > 0, 6, v->kld), sep,
+		    report_num(b[4], 32, c, 4, v->ece), sep,
+		    report_num(b[5], 32, c, 4, v->brier), sep,
+		    report_num(b[6], 32, c && v->auroc >= 0, 4, v->auroc),
 		    sep, v->tps, md ? " |" : "");
 	}
 }

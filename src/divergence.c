@@ -24,8 +24,7 @@ div_first(const int32_t *a, size_t na, const int32_t *b, size_t nb)
 	return (na == nb ? -1 : (int)i);
 }
 
-/* log of the softmax normaliser of l (log sum exp), and its argmax. */
-static double
+double
 div_lse(const float *l, int n, int *argmax)
 {
 	double	max = l[0], sum = 0.0;

@@ -41,6 +41,9 @@ int	div_score_until(const struct model *ref, const struct model *var,
 	    const int32_t *prompt, size_t n_prompt, const int32_t *answer,
 	    size_t n_answer, struct kpool *pool, atomic_int *stop,
 	    struct div_stats *out, struct qerr *err);
+/* log of the softmax normaliser of l[0..n) (log sum exp, in double),
+ * and its argmax. */
+double	div_lse(const float *l, int n, int *argmax);
 /* KL(p || q) in nats of two logit vectors (softmax taken here), and
  * whether their argmaxes agree; the building block of div_score. */
 double	div_kld(const float *lp, const float *lq, int n, int *agree);

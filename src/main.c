@@ -21,6 +21,7 @@ static const struct cmd_entry *const main_cmds[] = {
 	&cmd_report_entry,
 	&cmd_info_entry,
 	&cmd_quantize_entry,
+	&cmd_ppl_entry,
 	&cmd_bench_entry,
 	NULL
 };

@@ -155,11 +155,11 @@ report_free(struct report *r)
 }
 
 const char *
-report_num(char *buf, size_t n, int ok, const char *fmt, double v)
+report_num(char *buf, size_t n, int ok, int digits, double v)
 {
 	if (!ok)
 		return ("");
-	snprintf(buf, n, fmt, v);
+	snprintf(buf, n, "%.*f", digits, v);
 	return (buf);
 }
 
@@ -201,10 +201,10 @@ report_print_table(FILE *out, const struct report *r, int ascii)
 		    "%6s %7.1f\n", v->name, v->bits_per_weight, v->answers,
 		    v->rated, ci, v->lost, v->gained,
 		    v->is_reference ? "ref" : b[0],
-		    report_num(b[1], 32, v->n_kld > 0, "%.5f", v->kld),
-		    report_num(b[2], 32, c, "%.3f", v->ece),
-		    report_num(b[3], 32, c, "%.3f", v->brier),
-		    report_num(b[4], 32, c && v->auroc >= 0, "%.3f", v->auroc),
+		    report_num(b[1], 32, v->n_kld > 0, 5, v->kld),
+		    report_num(b[2], 32, c, 3, v->ece),
+		    report_num(b[3], 32, c, 3, v->brier),
+		    report_num(b[4], 32, c && v->auroc >= 0, 3, v->auroc),
 		    v->tps);
 	}
 	for (int i = 0; i < r->n; i++) {

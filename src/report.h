@@ -62,9 +62,9 @@ void	report_free(struct report *r);
 /* Whether v has enough rated answers for an error rate, for calibration. */
 int	report_has_err(const struct report_variant *v);
 int	report_has_calib(const struct report_variant *v);
-/* buf holding v printed with fmt, or "" when !ok (too few ratings). */
-const char *report_num(char *buf, size_t n, int ok, const char *fmt,
-	    double v);
+/* buf holding v with digits decimals, or "" when !ok (too few
+ * ratings). */
+const char *report_num(char *buf, size_t n, int ok, int digits, double v);
 /* The table of `qcmp report` with a reliability diagram per variant
  * (ASCII when ascii != 0), after report_finish. */
 void	report_print_table(FILE *out, const struct report *r, int ascii);

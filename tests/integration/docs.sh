@@ -15,7 +15,7 @@ done < "$TMP/opts"
 ok "$(wc -l < "$TMP/opts" | tr -d ' ') options documented in all three places"
 
 # each command's help text appears word for word in the README
-for cmd in tui run batch quantize rate history show report info bench; do
+for cmd in tui run batch quantize rate history show report info ppl bench; do
 	"$QCMP" $cmd --help | tail -n +2 > "$TMP/$cmd.help"
 	while IFS= read -r line; do
 		grep -qF -- "$line" "$SRC/README.md" ||
