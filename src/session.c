@@ -178,7 +178,7 @@ session_clear(struct session *s)
 	}
 	for (struct session_score *j = s->scoring; j != NULL; j = j->next)
 		j->current = 0;
-	for (int i = 0; s->asked && i < s->n; i++)
+	for (int i = 0; i < s->asked; i++)
 		answer_free(&s->ans[i]);
 	free(s->text);
 	free(s->ids);
@@ -244,7 +244,7 @@ session_ask(struct session *s, const char *text, struct qerr *err)
 		s->verdict[i][0] = '\0';
 	}
 	memset(s->dv, 0, sizeof s->dv);
-	s->asked = 1;
+	s->asked = s->n;
 	if ((rc = engine_start(s->e, s->ids, s->n_ids, &s->gen, err)) != Q_OK)
 		goto fail;
 	s->running = 1;

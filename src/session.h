@@ -48,7 +48,8 @@ struct session {
 	struct div_stats	  dv[ENGINE_MAX_VARIANTS];
 	int			  scored;	/* dv[] filled */
 	char			  verdict[ENGINE_MAX_VARIANTS][8];
-	int			  asked;	/* ans[] belong to a prompt */
+	int			  asked;	/* ans[0..asked) belong to the
+						 * prompt (0: none) */
 	int			  running;	/* the engine has not finished */
 	struct engine		 *e;
 	struct history		  h;
