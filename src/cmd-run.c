@@ -469,6 +469,19 @@ run_tui(struct model *m, struct model **v, int *nv, const struct run_opts *o)
 		    "(use qcmp run otherwise)");
 		return (CLI_EXIT_USAGE);
 	}
+	/* the first answer would hash the model file (seconds for a large
+	 * one) and freeze the screen: it is hashed and remembered now */
+	if (o->store != NULL) {
+		struct history_prompt	hp = { "tui", "", NULL, "raw", &o->gen,
+					    0, 0, NULL, 0 };
+		struct history		h;
+		struct qerr		err;
+
+		if (history_begin(&h, o->store, v, *nv, &hp, &err) != Q_OK) {
+			cli_error("%s", err.msg);
+			return (CLI_EXIT_FAIL);
+		}
+	}
 	session_init(&ses, v, *nv, o->store);
 	ses.system = o->system;
 	ses.tmpl = o->tmpl;
