@@ -11,7 +11,8 @@
 #   bench/run.sh tui        the same four variants of a stories15M-shaped
 #                           model streaming in the workbench (in tmux)
 #                           against qcmp run: decode tokens/s of each, as
-#                           recorded in their history databases
+#                           recorded in their history databases, and the
+#                           CPU the workbench's own thread took
 set -eu
 cd "$(dirname "$0")/.."
 what=${1:-kernels}
@@ -66,13 +67,26 @@ tui)
 		./qcmp run $args -p "Once upon a time" --json --db "$tmp/run.db" \
 		    >/dev/null
 		tmux -S "$sock" -f /dev/null new-session -d -x 160 -y 40 \
-		    "LANG=C.UTF-8 $qcmp tui $args -p 'Once upon a time' --db $tmp/tui.db"
+		    "LANG=C.UTF-8 exec $qcmp tui $args --db $tmp/tui.db"
+		until tmux -S "$sock" capture-pane -p | grep -q 'Enter: ask'; do
+			sleep 0.1
+		done
+		pid=$(tmux -S "$sock" list-panes -F '#{pane_pid}')
+		# CPU ticks of the UI thread and of the whole process
+		ui0=$(awk '{print $14 + $15}' /proc/$pid/task/$pid/stat)
+		all0=$(awk '{print $14 + $15}' /proc/$pid/stat)
+		tmux -S "$sock" send-keys -l "Once upon a time"
+		tmux -S "$sock" send-keys Enter
 		i=0
 		while [ $i -lt 600 ] && [ "$(tmux -S "$sock" capture-pane -p |
 		    grep -Eo ' (length|eos|context)( |$)' | wc -l)" -lt 4 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
+		ui1=$(awk '{print $14 + $15}' /proc/$pid/task/$pid/stat)
+		all1=$(awk '{print $14 + $15}' /proc/$pid/stat)
+		echo "round $round: the UI thread took $((ui1 - ui0)) of the" \
+		    "process's $((all1 - all0)) CPU ticks while it streamed"
 		tmux -S "$sock" send-keys C-d
 		sleep 0.5
 		tmux -S "$sock" kill-server 2>/dev/null || true
