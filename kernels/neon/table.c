@@ -20,4 +20,8 @@ const struct kern_isa_kernels kern_neon_kernels = {
 		[KFMT_T2] = t2_matvec_neon,
 		[KFMT_T2M] = t2_matvec_neon,
 	},
+	.to_float = {
+		[KFMT_F16] = f16_dequantize_neon,
+		[KFMT_BF16] = bf16_dequantize_neon,
+	},
 };
