@@ -361,6 +361,80 @@ test_to_float_twins(void **state)
 	free(yg);
 }
 
+/* The ternary formats on every code byte: row k's code byte at position
+ * p of block b is (k + 37p + 101b) mod 256, so over 256 rows every
+ * position of every block holds every value, those the quantizer never
+ * writes (tq1_0 bytes past 243 * 256 / 243, tq2_0 code 3) included.
+ * Scales are 1 and the activations integers with a +-127 in each block,
+ * so every product and sum is an exact float and each kernel must equal
+ * the reference bit for bit: a single trit decoded wrongly shows.  Rows
+ * are also taken one at a time (the row split must not matter). */
+static void
+test_ternary_every_byte(void **state)
+{
+	static const enum kfmt fmts[] = { KFMT_TQ1_0, KFMT_TQ2_0 };
+	const int64_t	 rows = 256, cols = 1024;
+	struct kact	 a;
+	float		*x = malloc((size_t)cols * sizeof(float));
+	float		 yr[256], yg[256], y1[256];
+
+	assert_int_equal(kact_init(&a, cols), Q_OK);
+	for (int kind = 0; kind < 2; kind++) {
+		for (int64_t i = 0; i < cols; i++) {
+			x[i] = kind == 0 ? (float)((int)(rnd() % 255) - 127) :
+			    (i & 1 ? -127.0f : 127.0f);
+			if (i % KACT_BLOCK == 0)
+				x[i] = rnd() & 1 ? 127.0f : -127.0f;
+		}
+		kact_quantize_ref(&a, x, cols);
+		for (int64_t j = 0; j < cols / KACT_BLOCK; j++)
+			assert_true(a.d[j] == 1.0f);
+		for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+			const struct kern_traits *kt = kern_get(fmts[f]);
+			size_t	 rb = kern_row_bytes(fmts[f], cols);
+			size_t	 bb = kt->block_bytes, nb = cols / 256;
+			uint8_t	*buf = malloc(rb * rows + 1), *w = buf + 1;
+			uint16_t one = 0x3c00;
+
+			for (int64_t k = 0; k < rows; k++)
+				for (size_t b = 0; b < nb; b++) {
+					uint8_t *blk = w + k * rb + b * bb;
+
+					for (size_t q = 0; q + 2 < bb; q++)
+						blk[q] = (uint8_t)(k + 37 * q +
+						    101 * b);
+					memcpy(blk + bb - 2, &one, 2);
+				}
+			kt->matvec_ref(w, cols, &a, yr, 0, rows);
+			for (int isa = 0; isa < KISA_COUNT; isa++) {
+				if (!kern_isa_available((enum kern_isa)isa))
+					continue;
+				assert_int_equal(kern_set_isa(
+				    (enum kern_isa)isa, NULL), Q_OK);
+				kt->matvec(w, cols, &a, yg, 0, rows);
+				for (int64_t r = 0; r < rows; r++) {
+					kt->matvec(w, cols, &a, y1, r, r + 1);
+					if (yg[r] != yr[r] || y1[r] != yr[r])
+						fail_msg("%s/%s every-byte row "
+						    "%lld act %d: ref %.9g got "
+						    "%.9g (alone %.9g)",
+						    kt->name, kern_isa_name(
+						    (enum kern_isa)isa),
+						    (long long)r, kind, yr[r],
+						    yg[r], y1[r]);
+				}
+				if (kind == 0)
+					printf("# %s/%s: every code byte "
+					    "exact\n", kt->name, kern_isa_name(
+					    (enum kern_isa)isa));
+			}
+			free(buf);
+		}
+	}
+	kact_free(&a);
+	free(x);
+}
+
 /* The references themselves against a float dot product of dequantized
  * weights and activations. */
 static void
@@ -436,6 +510,7 @@ main(void)
 		cmocka_unit_test(test_act_quantize),
 		cmocka_unit_test(test_to_float_twins),
 		cmocka_unit_test(test_matvec_twins),
+		cmocka_unit_test(test_ternary_every_byte),
 		cmocka_unit_test(test_padded_rows),
 	};
 
