@@ -368,11 +368,14 @@ test_to_float_twins(void **state)
  * Scales are 1 and the activations integers with a +-127 in each block,
  * so every product and sum is an exact float and each kernel must equal
  * the reference bit for bit: a single trit decoded wrongly shows.  Rows
- * are also taken one at a time (the row split must not matter). */
+ * are also taken one at a time and in ranges of 28, 13 and 215 rows, so
+ * every group size of the kernels (16, 12, 8, 4, 1) runs: the row split
+ * must not matter. */
 static void
 test_ternary_every_byte(void **state)
 {
 	static const enum kfmt fmts[] = { KFMT_TQ1_0, KFMT_TQ2_0 };
+	static const int64_t cuts[] = { 0, 28, 41, 256 };
 	const int64_t	 rows = 256, cols = 1024;
 	struct kact	 a;
 	float		*x = malloc((size_t)cols * sizeof(float));
@@ -411,6 +414,20 @@ test_ternary_every_byte(void **state)
 					continue;
 				assert_int_equal(kern_set_isa(
 				    (enum kern_isa)isa, NULL), Q_OK);
+				/* ranges of 28 = 16 + 8 + 4, 13 = 8 + 4 + 1,
+				 * 215 = 13 * 16 + 4 + 3: every group size
+				 * the kernels have */
+				for (int c = 0; c < 3; c++)
+					kt->matvec(w, cols, &a, yg, cuts[c],
+					    cuts[c + 1]);
+				for (int64_t r = 0; r < rows; r++)
+					if (yg[r] != yr[r])
+						fail_msg("%s/%s every-byte row "
+						    "%lld act %d in ranges: ref "
+						    "%.9g got %.9g", kt->name,
+						    kern_isa_name((enum kern_isa)
+						    isa), (long long)r, kind,
+						    yr[r], yg[r]);
 				kt->matvec(w, cols, &a, yg, 0, rows);
 				for (int64_t r = 0; r < rows; r++) {
 					kt->matvec(w, cols, &a, y1, r, r + 1);
