@@ -180,6 +180,10 @@ void	t2m_quantize_avx512(const float *restrict x, void *restrict y,
 
 /* NEON dotprod twins (kernels/neon/). */
 void	kact_quantize_neon(struct kact *a, const float *x, int64_t n);
+void	f16_dequantize_neon(const void *restrict x, float *restrict y,
+	    int64_t n);
+void	bf16_dequantize_neon(const void *restrict x, float *restrict y,
+	    int64_t n);
 KERN_MATVEC_DECL(f32_matvec_neon);
 KERN_MATVEC_DECL(f16_matvec_neon);
 KERN_MATVEC_DECL(bf16_matvec_neon);

@@ -1,13 +1,21 @@
 /*
  * tq1_0.c: AVX2 twin of the TQ1_0 matrix-vector product, without VNNI.
- * Four rows go together, sharing each activation load.  Trits come out
- * of the base-3 fraction bytes without any multiply: times 3 modulo 256
- * is two byte additions, and the top trit of a byte p is [p >= 86] +
- * [p >= 171] (that is, floor(3p / 256)), two saturating subtractions
- * clamped to 1.  The first 32 bytes give activation blocks 0..4 one trit
- * at a time; the next 16, broadcast to both lanes with the upper lane one
- * trit ahead, give blocks 5 and 6, and with the 4 bytes of qh (each
- * multiplied by 1, 3, 9, 27 in its own dword) block 7.  vpmaddubsw takes
+ * Four rows go together, sharing each activation load.  Trit n of a
+ * code byte is the top trit of v = byte * 3^n (mod 256); vpmaddubsw with
+ * weights (9, 0) and (0, 9) makes 9v of the even and the odd bytes as
+ * exact words, whose high bytes, merged, are floor(9v / 256) = 3 t(n) +
+ * t(n + 1), split by two vpshufb, and whose low bytes are the next v for
+ * the next step (weights (9, 0) or, for the fifth trit, (3, 0)): the
+ * reference's wrapping multiply and shift, for any byte, in 7 operations
+ * per two trit vectors where byte additions and saturating compares took
+ * 14.  The first 32 bytes give activation blocks 0..4 one
+ * trit each; the next 16, broadcast to both lanes, give blocks 5 and 6 a
+ * pair each, split by one vpshufb whose low lane takes the first trit and
+ * high lane the second, and their fifth trit with the 4 bytes of qh
+ * (each multiplied by 1, 3, 9, 27 in its own dword, its top trit read by
+ * two saturating subtractions) block 7.  A block's eight trit vectors of
+ * the four rows are decoded first (the compiler keeps them on the stack),
+ * then meet the activation blocks one by one.  vpmaddubsw takes
  * the trits (0..2) as the unsigned operand against the activations, far
  * from saturating.  The offset (value = trit - 1) comes off each int16
  * pair as vpmaddubsw(1, q), made once per activation block for the four
@@ -37,12 +45,6 @@
 #define TQ1_0_BS	((int64_t)sizeof(block_tq1_0))
 
 /* Every byte times 3, modulo 256: the next trit moves to the top. */
-static inline __m256i
-tq1_0_x3(__m256i p)
-{
-	return (_mm256_add_epi8(_mm256_add_epi8(p, p), p));
-}
-
 static inline __m128i
 tq1_0_x3_128(__m128i p)
 {
@@ -50,15 +52,14 @@ tq1_0_x3_128(__m128i p)
 }
 
 /* The top trit of every byte: floor(3p / 256). */
-static inline __m256i
-tq1_0_trit(__m256i p)
+static inline __m128i
+tq1_0_trit_128(__m128i p)
 {
-	const __m256i	one = _mm256_set1_epi8(1);
+	const __m128i	one = _mm_set1_epi8(1);
 
-	return (_mm256_add_epi8(
-	    _mm256_min_epu8(_mm256_subs_epu8(p, _mm256_set1_epi8(85)), one),
-	    _mm256_min_epu8(_mm256_subs_epu8(p, _mm256_set1_epi8((char)170)),
-	    one)));
+	return (_mm_add_epi8(
+	    _mm_min_epu8(_mm_subs_epu8(p, _mm_set1_epi8(85)), one),
+	    _mm_min_epu8(_mm_subs_epu8(p, _mm_set1_epi8((char)170)), one)));
 }
 
 /* Weights 240..255 as bytes whose top trit is theirs: trit n of qh[j]
@@ -78,51 +79,77 @@ tq1_0_qh(const uint8_t *blk)
 	    _mm_blend_epi32(y9, y27, 0x8), 0xc));
 }
 
-/* Row k's bytes in t##k, trit on top, for activation block j into its
- * accumulator. */
+/* One decode step.  The low byte of each 16-bit word of *e (*o) is v of
+ * the even (odd) code byte (at the first step, the code bytes themselves,
+ * which the weights (m, 0) and (0, m) pick apart).  vpmaddubsw makes m * v
+ * exact (m is 9 or 3: no saturation, the weight 0 drops the high byte),
+ * whose low byte is the next v and whose high byte, floor(m * v / 256),
+ * is the next two trits (or one) as a base-3 number, returned as bytes in
+ * place. */
+static inline __m256i
+tq1_0_top(__m256i *e, __m256i *o, int m, int first)
+{
+	*e = _mm256_maddubs_epi16(*e, _mm256_set1_epi16((short)m));
+	*o = _mm256_maddubs_epi16(*o, _mm256_set1_epi16((short)(first ?
+	    m << 8 : m)));
+	return (_mm256_or_si256(_mm256_srli_epi16(*e, 8), _mm256_and_si256(
+	    *o, _mm256_set1_epi16((short)0xff00))));
+}
+
+/* The trits (0..2) of one block in activation block order: t[j] meets
+ * weights 32j.. .  qs[0..31] give blocks 0..4 a trit each, two at a time
+ * as a pair 3 t(n) + t(n + 1) that two vpshufb split; qs[32..47], in both
+ * lanes, give blocks 5 and 6 a pair each, split in one vpshufb whose low
+ * lane takes the first trit and high lane the second, and block 7 the
+ * fifth trit below qh's four (the reference's multiply and shift, for
+ * any byte). */
+static inline __attribute__((always_inline)) void
+tq1_0_decode(const uint8_t *blk, __m256i t[8])
+{
+	const __m256i	div3 = _mm256_setr_epi8(0, 0, 0, 1, 1, 1, 2, 2, 2, 0,
+	    0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0);
+	const __m256i	mod3 = _mm256_setr_epi8(0, 1, 2, 0, 1, 2, 0, 1, 2, 0,
+	    0, 0, 0, 0, 0, 0, 0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 0, 0, 0, 0, 0, 0);
+	/* low lane: first of the pair; high lane: second */
+	const __m256i	both = _mm256_blend_epi32(div3, mod3, 0xf0);
+	__m256i		e, o, pr;
+
+	e = o = _mm256_loadu_si256((const __m256i *)(const void *)blk);
+	pr = tq1_0_top(&e, &o, 9, 1);
+	t[0] = _mm256_shuffle_epi8(div3, pr);
+	t[1] = _mm256_shuffle_epi8(mod3, pr);
+	pr = tq1_0_top(&e, &o, 9, 0);
+	t[2] = _mm256_shuffle_epi8(div3, pr);
+	t[3] = _mm256_shuffle_epi8(mod3, pr);
+	t[4] = tq1_0_top(&e, &o, 3, 0);
+	e = o = _mm256_broadcastsi128_si256(_mm_loadu_si128(
+	    (const __m128i *)(const void *)(blk + 32)));
+	t[5] = _mm256_shuffle_epi8(both, tq1_0_top(&e, &o, 9, 1));
+	t[6] = _mm256_shuffle_epi8(both, tq1_0_top(&e, &o, 9, 0));
+	t[7] = _mm256_inserti128_si256(tq1_0_top(&e, &o, 3, 0),
+	    tq1_0_trit_128(tq1_0_qh(blk)), 1);
+}
+
+/* Row k's trits of activation block j into its accumulator. */
 #define TQ1_0_ROW(k, j) do {						\
 	__m256i	x_ = _mm256_sub_epi16(_mm256_maddubs_epi16(		\
-	    tq1_0_trit(t##k), qv), qo);					\
+	    t##k[j], qv), qo);						\
 									\
 	acc##k = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_madd_epi16(	\
 	    x_, ones)), _mm256_broadcast_ss(&sc[k][j]), acc##k);	\
 } while (0)
 
-/* Activation block j of the 256-weight block b for the four rows, once
- * NEXT has brought each row's bytes to the trit that block needs. */
-#define TQ1_0_STEP(j, NEXT) do {					\
+/* Activation block j of the 256-weight block b for the four rows. */
+#define TQ1_0_STEP(j) do {						\
 	__m256i	qv = _mm256_load_si256((const __m256i *)(const void *)	\
 	    (a->q + (8 * b + (j)) * 32));				\
 	__m256i	qo = _mm256_maddubs_epi16(ones8, qv);			\
 									\
-	NEXT(0);							\
 	TQ1_0_ROW(0, j);						\
-	NEXT(1);							\
 	TQ1_0_ROW(1, j);						\
-	NEXT(2);							\
 	TQ1_0_ROW(2, j);						\
-	NEXT(3);							\
 	TQ1_0_ROW(3, j);						\
 } while (0)
-
-/* Weights 0..159: trit j of qs[0..31]. */
-#define TQ1_0_FIRST(k)							\
-	t##k = _mm256_loadu_si256((const __m256i *)(const void *)	\
-	    (row##k + b * TQ1_0_BS))
-#define TQ1_0_X3(k)							\
-	t##k = tq1_0_x3(t##k)
-/* Weights 160..239: trits 0..4 of qs[32..47], two per block. */
-#define TQ1_0_MID(k)							\
-	t##k = _mm256_broadcastsi128_si256(_mm_loadu_si128(		\
-	    (const __m128i *)(const void *)(row##k + b * TQ1_0_BS +	\
-	    32)));							\
-	t##k = _mm256_blend_epi32(t##k, tq1_0_x3(t##k), 0xf0)
-#define TQ1_0_X9(k)							\
-	t##k = tq1_0_x3(tq1_0_x3(t##k))
-/* Weights 224..239 and, from qh, 240..255. */
-#define TQ1_0_LAST(k)							\
-	t##k = _mm256_inserti128_si256(tq1_0_x3(tq1_0_x3(t##k)),	\
-	    tq1_0_qh(row##k + b * TQ1_0_BS), 1)
 
 /* The products of row's block b scale with the activation scales da. */
 static inline __m256
@@ -156,20 +183,24 @@ tq1_0_matvec_avx2(const void *restrict vw, int64_t cols,
 
 		for (b = 0; b < nb; b++) {
 			__m256	da = _mm256_loadu_ps(a->d + 8 * b);
-			__m256i	t0, t1, t2, t3;
+			__m256i	t0[8], t1[8], t2[8], t3[8];
 
 			_mm256_store_ps(sc[0], tq1_0_scales(row0, b, da));
 			_mm256_store_ps(sc[1], tq1_0_scales(row1, b, da));
 			_mm256_store_ps(sc[2], tq1_0_scales(row2, b, da));
 			_mm256_store_ps(sc[3], tq1_0_scales(row3, b, da));
-			TQ1_0_STEP(0, TQ1_0_FIRST);
-			TQ1_0_STEP(1, TQ1_0_X3);
-			TQ1_0_STEP(2, TQ1_0_X3);
-			TQ1_0_STEP(3, TQ1_0_X3);
-			TQ1_0_STEP(4, TQ1_0_X3);
-			TQ1_0_STEP(5, TQ1_0_MID);
-			TQ1_0_STEP(6, TQ1_0_X9);
-			TQ1_0_STEP(7, TQ1_0_LAST);
+			tq1_0_decode(row0 + b * TQ1_0_BS, t0);
+			tq1_0_decode(row1 + b * TQ1_0_BS, t1);
+			tq1_0_decode(row2 + b * TQ1_0_BS, t2);
+			tq1_0_decode(row3 + b * TQ1_0_BS, t3);
+			TQ1_0_STEP(0);
+			TQ1_0_STEP(1);
+			TQ1_0_STEP(2);
+			TQ1_0_STEP(3);
+			TQ1_0_STEP(4);
+			TQ1_0_STEP(5);
+			TQ1_0_STEP(6);
+			TQ1_0_STEP(7);
 		}
 		y[r] = rows4_hsum(acc0);
 		if (r + 1 < r1)

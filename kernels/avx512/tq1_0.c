@@ -11,7 +11,7 @@
  * with m = 3.  This is exactly the reference's wrapping multiply and
  * shift, for any byte.  The five trit vectors keep the byte order of the
  * block (qs[0..31], qs[32..47], qh[0..3]), so the activations are gathered
- * to match (masked loads, once per block, shared by twelve rows): trit n
+ * to match (masked loads, once per block, shared by sixteen rows): trit n
  * of qs[m] meets weight 32n + m, of qs[32 + m] weight 160 + 16n + m, of
  * qh[j] weight 240 + 4n + j (n < 4; qh's fifth trit meets zeros, as the
  * reference ignores it).  Trits are unsigned (t = w + 1), so each lane
@@ -20,10 +20,13 @@
  * float times its own da, and the block's dw scales their sum into a
  * per-row accumulator reduced at the end in a fixed order: each row runs
  * the same instructions whatever its neighbours, so its result does not
- * depend on the row split.  Twelve rows read side by side are twelve
+ * depend on the row split.  Sixteen rows read side by side are sixteen
  * strided streams that the hardware prefetchers follow poorly from DRAM,
  * so each row step also prefetches one line of the next group of rows
- * (the next 12 * row bytes), in address order.
+ * (the next 16 * row bytes), in address order.  The activations' scales
+ * for each trit vector's lanes come from one vpermps of the block's
+ * eight (and sixteen rows rather than twelve share that preparation,
+ * which costs about a tenth of the time at twelve).
  */
 #include "config.h"
 
@@ -37,7 +40,7 @@
 #include "kern-impl.h"
 #include "rows.h"
 
-#define TQ1_ROWS	12
+#define TQ1_ROWS	16
 #define TQ1_CODES	52	/* qs and qh bytes at the start of a block */
 
 /* One block's activations: x[n] meets trit vector n, nc its lanes'
@@ -53,6 +56,7 @@ tq1_0_prepare(struct tq1_0_act *s, const struct kact *a, int64_t b)
 	const int8_t	*q = a->q + b * QK_TQ1_0;
 	const float	*d = a->d + b * 8;
 	const __m512i	 ones = _mm512_set1_epi8(1);
+	const __m512	 dv = _mm512_castps256_ps512(_mm256_loadu_ps(d));
 	__m512i		 x;
 	int		 n;
 
@@ -71,10 +75,9 @@ tq1_0_prepare(struct tq1_0_act *s, const struct kact *a, int64_t b)
 		s->nc[n] = _mm512_sub_epi32(_mm512_setzero_si512(),
 		    _mm512_dpbusd_epi32(_mm512_setzero_si512(), ones, x));
 		/* lanes 0-7: block n; 8-11: block 5 + n / 2; 12: block 7 */
-		s->da[n] = _mm512_maskz_mov_ps(n < 4 ? 0x1fff : 0x0fff,
-		    _mm512_mask_blend_ps(0xff00, _mm512_set1_ps(d[n]),
-		    _mm512_mask_blend_ps(0xf000, _mm512_set1_ps(d[5 + n / 2]),
-		    _mm512_set1_ps(d[7]))));
+		s->da[n] = _mm512_maskz_permutexvar_ps(n < 4 ? 0x1fff : 0x0fff,
+		    _mm512_set_epi32(7, 7, 7, 7, 5 + n / 2, 5 + n / 2,
+		    5 + n / 2, 5 + n / 2, n, n, n, n, n, n, n, n), dv);
 	}
 }
 

@@ -10,10 +10,16 @@
  * bfloat16 is a 16-bit shift.  Weights are read as bytes, so any address
  * works.  A row's arithmetic is the same whether it goes in a group of
  * four or alone, so results do not depend on how rows are split.
+ * The F16 and BF16 row converters (to_float) widen the same way, sixteen
+ * at a time, equal to the references bit for bit: fcvtl quiets a
+ * signalling NaN (sets mantissa bit 22) where the reference keeps the
+ * payload as it is, so that bit is flipped back in those lanes.
  */
 #include "config.h"
 
 #include "kern-impl.h"
+
+#include "blocks.h"
 
 #include <arm_neon.h>
 #include <math.h>
@@ -60,6 +66,69 @@ float_load16(enum float_kind k, const uint8_t *p, float32x4_t w[4])
 		w[3] = vreinterpretq_f32_u32(vshll_high_n_u16(h1, 16));
 		break;
 	}
+}
+
+/* Lanes of the sixteen halves at p that are signalling NaNs, as the bit
+ * fcvtl set in their floats (0x400000), for float_load16's F16 lanes. */
+static inline __attribute__((always_inline)) void
+float_snan16(const uint8_t *p, uint32x4_t q[4])
+{
+	const uint16x8_t	abs = vdupq_n_u16(0x7fff);
+	uint16x8_t		h[2], a, m;
+	int			i;
+
+	h[0] = vreinterpretq_u16_u8(vld1q_u8(p));
+	h[1] = vreinterpretq_u16_u8(vld1q_u8(p + 16));
+	for (i = 0; i < 2; i++) {
+		/* 0x7c00 < |h| < 0x7e00: all-ones exponent, quiet bit 0,
+		 * payload not 0 */
+		a = vandq_u16(h[i], abs);
+		m = vandq_u16(vcgtq_u16(a, vdupq_n_u16(0x7c00)),
+		    vcltq_u16(a, vdupq_n_u16(0x7e00)));
+		m = vandq_u16(m, vdupq_n_u16(0x40));
+		q[2 * i] = vshll_n_u16(vget_low_u16(m), 16);
+		q[2 * i + 1] = vshll_high_n_u16(m, 16);
+	}
+}
+
+/* n weights of kind k at x into y, as the reference converts them. */
+static inline __attribute__((always_inline)) void
+float_widen(enum float_kind k, const uint8_t *x, float *y, int64_t n)
+{
+	float32x4_t	w[4];
+	uint32x4_t	q[4];
+	int64_t		i;
+	int		l;
+
+	for (i = 0; i + 16 <= n; i += 16) {
+		float_load16(k, x + 2 * i, w);
+		if (k == FLOAT_F16) {
+			float_snan16(x + 2 * i, q);
+			for (l = 0; l < 4; l++)
+				w[l] = vreinterpretq_f32_u32(veorq_u32(
+				    vreinterpretq_u32_f32(w[l]), q[l]));
+		}
+		for (l = 0; l < 4; l++)
+			vst1q_f32(y + i + 4 * l, w[l]);
+	}
+	if (i < n) {
+		if (k == FLOAT_F16)
+			f16_dequantize_ref(x + 2 * i, y + i, n - i);
+		else
+			bf16_dequantize_ref(x + 2 * i, y + i, n - i);
+	}
+}
+
+void
+f16_dequantize_neon(const void *restrict x, float *restrict y, int64_t n)
+{
+	float_widen(FLOAT_F16, x, y, n);
+}
+
+void
+bf16_dequantize_neon(const void *restrict x, float *restrict y, int64_t n)
+{
+	float_widen(FLOAT_BF16, x, y, n);
 }
 
 /* One weight at p as f32, for the column tail. */

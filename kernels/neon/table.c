@@ -23,4 +23,8 @@ const struct kern_isa_kernels kern_neon_kernels = {
 		[KFMT_T2R16] = t2r16_matvec_neon,
 		[KFMT_T2MR16] = t2r16_matvec_neon,
 	},
+	.to_float = {
+		[KFMT_F16] = f16_dequantize_neon,
+		[KFMT_BF16] = bf16_dequantize_neon,
+	},
 };
