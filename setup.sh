@@ -3,7 +3,8 @@
 # (apt-get, with sudo when not root), bootstraps, configures and builds, then
 #   ./setup.sh run [QCMP ARGS]   runs qcmp (the main job) with QCMP ARGS
 #   ./setup.sh test              runs the whole test suite (make check, which
-#                                includes the integration tests, and distcheck)
+#                                includes the integration tests, distcheck,
+#                                and make check again with the sanitizers)
 # Safe to run again: it installs and rebuilds only what is missing or stale.
 set -eu
 
@@ -56,6 +57,15 @@ test)
 		exit 1
 	fi
 	make -s -j"$jobs" distcheck
+	# the whole suite again in a second build from the release tarball,
+	# with AddressSanitizer (leaks included) and UndefinedBehaviorSanitizer
+	san=$(mktemp -d "${TMPDIR:-/tmp}/qcmp-sanitize.XXXXXX")
+	tar -xzf qcmp-*.tar.gz -C "$san"
+	(cd "$san"/qcmp-* && ./configure -q --enable-sanitizers &&
+	    make -s -j"$jobs" &&
+	    make -s -j"$jobs" check ||
+	    { cat test-suite.log >&2; exit 1; })
+	rm -rf "$san"
 	;;
 *)
 	echo "usage: ./setup.sh run [QCMP ARGS] | ./setup.sh test" >&2

@@ -283,3 +283,38 @@ kern_mat_bytes(enum kfmt fmt, int64_t rows, int64_t n)
 	return (r16_group_bytes(n / t->block_len, t->block_bytes) *
 	    (size_t)groups);
 }
+
+int64_t
+kern_first_nonfinite(enum kfmt fmt, const void *x, int64_t n)
+{
+	const struct kern_traits	*kt = kern_get(fmt);
+	int64_t				 chunk = 4096 / kt->block_len *
+					    kt->block_len;
+	float				 buf[4096];
+
+	if (chunk < kt->block_len)
+		chunk = kt->block_len;
+	for (int64_t i = 0; i < n; i += chunk) {
+		int64_t		 k = n - i < chunk ? n - i : chunk;
+		const float	*f = buf;
+		uint32_t	 any = 0, bits;
+
+		if (fmt == KFMT_F32)
+			f = (const float *)x + i;
+		else
+			kt->to_float((const uint8_t *)x + (size_t)(i /
+			    kt->block_len) * kt->block_bytes, buf, k);
+		/* an exponent of all ones is an infinity or a NaN */
+		for (int64_t j = 0; j < k; j++) {
+			memcpy(&bits, &f[j], sizeof bits);
+			any |= (bits & 0x7f800000u) == 0x7f800000u;
+		}
+		if (any)
+			for (int64_t j = 0; j < k; j++) {
+				memcpy(&bits, &f[j], sizeof bits);
+				if ((bits & 0x7f800000u) == 0x7f800000u)
+					return (i + j);
+			}
+	}
+	return (-1);
+}

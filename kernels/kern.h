@@ -129,6 +129,9 @@ void	kact_free(struct kact *a);
 void	kact_quantize(struct kact *a, const float *x, int64_t n);
 /* The scalar reference of kact_quantize. */
 void	kact_quantize_ref(struct kact *a, const float *x, int64_t n);
+/* Index of the first of n weights of fmt at x (a whole number of blocks)
+ * that is an infinity or a NaN, or -1 when all are finite. */
+int64_t	kern_first_nonfinite(enum kfmt fmt, const void *x, int64_t n);
 /* n rounded up to a whole number of fmt's blocks. */
 int64_t	kern_pad(enum kfmt fmt, int64_t n);
 

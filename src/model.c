@@ -272,6 +272,7 @@ model_gguf_tensor(struct model *m, const char *name, int64_t ne0, int64_t ne1,
 	const struct kern_traits	*kt;
 	int				 fmt, want_dims = ne1 ? 2 : 1;
 	float				*conv;
+	int64_t				 bad;
 
 	*data = NULL;
 	if ((t = gguf_find_tensor(m->gguf, name)) == NULL) {
@@ -294,6 +295,12 @@ model_gguf_tensor(struct model *m, const char *name, int64_t ne0, int64_t ne1,
 		    (unsigned long long)t->ne[0], (unsigned long long)t->ne[1],
 		    (unsigned long long)t->ne[2], (unsigned long long)t->ne[3],
 		    (long long)ne0, (long long)(ne1 ? ne1 : 1)));
+	if ((bad = kern_first_nonfinite((enum kfmt)fmt, t->data,
+	    (int64_t)(t->ne[0] * t->ne[1]))) >= 0)
+		return (qerr_set(err, Q_EFORMAT, "%s: tensor '%s': weight %lld "
+		    "(row %lld, column %lld) is not a finite number", m->path,
+		    name, (long long)bad, (long long)(bad / ne0),
+		    (long long)(bad % ne0)));
 	*fmt_out = KFMT_F32;
 	if ((native && fmt != KFMT_F32) ||
 	    (fmt == KFMT_F32 && (uintptr_t)t->data % sizeof(float) == 0)) {
@@ -539,6 +546,17 @@ model_load_llama2c(struct model *m, const char *tokenizer_path,
 	    err)) != Q_OK)
 		return (rc);
 
+	/* every float after the header is a weight (the size was checked) */
+	{
+		const uint8_t	*w0 = (const uint8_t *)f->token_embedding;
+		int64_t		 n = (int64_t)((f->map + f->size - w0) / 4);
+		int64_t		 bad = kern_first_nonfinite(KFMT_F32, w0, n);
+
+		if (bad >= 0)
+			return (qerr_set(err, Q_EFORMAT, "%s: weight %lld "
+			    "(byte %lld) is not a finite number", m->path,
+			    (long long)bad, (long long)(w0 - f->map + bad * 4)));
+	}
 	D = c->dim;
 	H = c->hidden_dim;
 	KV = (size_t)c->n_kv_heads * c->head_size;

@@ -46,18 +46,25 @@ def build(defect):
     w.add('llama.rope.freq_base', G.FLOAT32, 10000.0)
     w.add('llama.attention.layer_norm_rms_epsilon', G.FLOAT32, 1e-5)
     nvocab = VOCAB + (1 if defect == 'vocab-mismatch' else 0)
+    if defect == 'vocab-zero':
+        nvocab = 0
     if defect != 'no-vocab':
         toks = ['<unk>', '<s>', '</s>'] + ['<0x%02X>' % b for b in range(32)]
         toks += ['\u2581', 'a', 'b', '\u2581a', 'ab'][:VOCAB - len(toks)]
+        if defect == 'vocab-zero':
+            toks = []
         w.add('tokenizer.ggml.model', G.STRING, 'llama')
         w.add('tokenizer.ggml.tokens', G.ARRAY, (G.STRING, toks))
         w.add('tokenizer.ggml.scores', G.ARRAY, (G.FLOAT32, [0.0] * len(toks)))
-        types = [2, 3, 3] + [6] * 32 + [1] * (len(toks) - 35)
+        types = ([2, 3, 3] + [6] * 32 + [1] * (len(toks) - 35))[:len(toks)]
         w.add('tokenizer.ggml.token_type', G.ARRAY, (G.INT32, types))
         w.add('tokenizer.ggml.bos_token_id', G.UINT32, 1)
         w.add('tokenizer.ggml.eos_token_id', G.UINT32, 2)
     kvd = DIM // HEADS * KV
-    w.add_tensor('token_embd.weight', [DIM, nvocab], 0, f32(DIM * nvocab, rng))
+    emb = f32(DIM * nvocab, rng)
+    if defect == 'inf':
+        emb = emb[:12] + struct.pack('<f', float('inf')) + emb[16:]
+    w.add_tensor('token_embd.weight', [DIM, nvocab], 0, emb)
     w.add_tensor('output_norm.weight', [DIM], 0, f32(DIM, rng))
     for l in range(LAYERS):
         p = 'blk.%d.' % l
@@ -72,11 +79,34 @@ def build(defect):
         w.add_tensor(p + 'attn_v.weight', [DIM, kvd], 0, f32(DIM * kvd, rng))
         w.add_tensor(p + 'attn_output.weight', [DIM, DIM], 0, f32(DIM * DIM, rng))
         w.add_tensor(p + 'ffn_norm.weight', [DIM], 0, f32(DIM, rng))
-        w.add_tensor(p + 'ffn_gate.weight', [DIM, HIDDEN], 0, f32(DIM * HIDDEN, rng))
+        gate = f32(DIM * HIDDEN, rng)
+        if defect == 'nan' and l == 1:
+            gate = gate[:20] + struct.pack('<f', float('nan')) + gate[24:]
+        w.add_tensor(p + 'ffn_gate.weight', [DIM, HIDDEN], 0, gate)
         if not (defect == 'missing-tensor' and l == 1):
             w.add_tensor(p + 'ffn_up.weight', [DIM, HIDDEN], 0, f32(DIM * HIDDEN, rng))
         w.add_tensor(p + 'ffn_down.weight', [HIDDEN, DIM], 0, f32(DIM * HIDDEN, rng))
+    names = [t[0] for t in w.tensors]
+    if defect == 'offset-outside':
+        w.offsets[names[-1]] = 1 << 40
+    elif defect == 'overlap':
+        w.offsets[names[3]] = 0
+    elif defect == 'misaligned':
+        w.offsets[names[3]] = 4
     data = w.tobytes()
+    head = len(w.header())
+    if defect == 'tensors-huge':
+        data = data[:8] + struct.pack('<Q', 1 << 40) + data[16:]
+    elif defect == 'kv-huge':
+        data = data[:16] + struct.pack('<Q', 1 << 40) + data[24:]
+    elif defect == 'string-long':
+        data = data[:24] + struct.pack('<Q', 1 << 40) + data[32:]
+    elif defect == 'trunc-header':
+        data = data[:20]
+    elif defect == 'trunc-kv':
+        data = data[:head // 3]
+    elif defect == 'trunc-info':
+        data = data[:head - 10]
     if defect == 'truncated':
         data = data[:len(data) - 100]
     elif defect == 'magic':

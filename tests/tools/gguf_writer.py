@@ -40,6 +40,7 @@ class Writer:
         self.alignment = alignment
         self.kv = []        # (key, vtype, value)
         self.tensors = []   # (name, dims, ggml type, raw bytes)
+        self.offsets = {}   # name -> the offset to claim (bad files)
 
     def add(self, key, vtype, v):
         self.kv.append((key, vtype, v))
@@ -57,7 +58,7 @@ class Writer:
         for name, dims, ttype, data in self.tensors:
             out += gstr(name) + struct.pack('<I', len(dims))
             out += b''.join(struct.pack('<Q', d) for d in dims)
-            out += struct.pack('<IQ', ttype, off)
+            out += struct.pack('<IQ', ttype, self.offsets.get(name, off))
             off += len(data)
             off = (off + self.alignment - 1) // self.alignment * self.alignment
         return out
