@@ -733,6 +733,61 @@ test_float_rows(void **state)
 	assert_int_equal(tk_exact_half(-3.5), 0xc300);
 }
 
+/* A weight that is not finite, in every format: an f32/f16/bf16 value, or
+ * the block scale of the quantized formats (which makes its whole block
+ * so); found at its index, and nothing found in finite data. */
+static void
+test_nonfinite(void **state)
+{
+	static const uint16_t	 h16[] = { 0x7c00, 0xfc00, 0x7e00, 0x7c01 };
+	static const uint16_t	 hbf[] = { 0x7f80, 0xff80, 0x7fc0, 0x7f81 };
+	float			 x[512];
+	uint8_t			 w[4096];
+
+	(void)state;
+	for (int i = 0; i < 512; i++)
+		x[i] = (float)i / 512.0f - 0.5f;
+	for (int f = 0; f < KFMT_COUNT; f++) {
+		const struct kern_traits *kt = kern_get((enum kfmt)f);
+		int64_t	 bl = kt->block_len, n = 512 / bl * bl;
+		size_t	 bb = kt->block_bytes;
+
+		if (kt->row_group > 1)
+			continue;
+		kt->from_float_ref(x, w, n);
+		assert_int_equal(kern_first_nonfinite((enum kfmt)f, w, n), -1);
+		for (int k = 0; k < 4; k++) {
+			int64_t	 at;
+
+			if (f == KFMT_F32) {
+				uint32_t b = k & 1 ? 0xff800000u : 0x7fc00001u;
+
+				memcpy(w + 4 * 300, &b, 4);
+				at = 300;
+			} else if (f == KFMT_F16 || f == KFMT_BF16) {
+				memcpy(w + 2 * 300, f == KFMT_F16 ? &h16[k] :
+				    &hbf[k], 2);
+				at = 300;
+			} else {
+				/* the fp16 scale of the second block: last
+				 * in the 256-weight ternaries, else first */
+				size_t off = bb + (f == KFMT_TQ1_0 ||
+				    f == KFMT_TQ2_0 ? offsetof(block_tq2_0, d)
+				    * (f == KFMT_TQ2_0) + offsetof(block_tq1_0,
+				    d) * (f == KFMT_TQ1_0) : 0);
+
+				if (n < 2 * bl)
+					continue;
+				memcpy(w + off, &h16[k], 2);
+				at = bl;
+			}
+			assert_int_equal(kern_first_nonfinite((enum kfmt)f, w,
+			    n), at);
+			kt->from_float_ref(x, w, n);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -752,6 +807,7 @@ main(void)
 		cmocka_unit_test(test_ternary_error),
 		cmocka_unit_test(test_zero_blocks),
 		cmocka_unit_test(test_float_rows),
+		cmocka_unit_test(test_nonfinite),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
