@@ -118,7 +118,7 @@ wait_for 'Un café à Paris 日本' 2 && ok "UTF-8 prompt shown in every pane" |
     fail "UTF-8: $(sed -n 3p "$TMP/pane")"
 wait_for ' context' 2 || fail "UTF-8 prompt not answered"
 $T send-keys '?'
-wait_for 'qcmp keys' && grep -q '/variants LIST' "$TMP/pane" &&
+wait_for 'qcmp keys' && wait_for '/variants LIST' &&
     ok "? shows every key and command" || fail "help overlay: $(cat "$TMP/pane")"
 $T send-keys x
 $T send-keys -l "/report"
@@ -131,7 +131,7 @@ $T send-keys Enter
 wait_for '2/2 rated  Once upon a time' && ok "/history lists the prompts" ||
     fail "/history: $(cat "$TMP/pane")"
 $T send-keys Down Enter
-wait_for 'earlier prompt: Once upon a time' && grep -q '\[correct\]' "$TMP/pane" &&
+wait_for 'earlier prompt: Once upon a time' && wait_for '\[correct\]' &&
     ok "a history entry opens as panes with its ratings" ||
     fail "history entry: $(cat "$TMP/pane")"
 $T send-keys q q C-d
@@ -246,7 +246,38 @@ grep -Eq '(^| )icanon( |$)' "$TMP/stty.$n_sock" && grep -Eq '(^| )echo( |$)' "$T
     fail "integrity_check failed"
 $T kill-server 2>/dev/null
 
-# 5. not a terminal: a clear error
+# 5. kill -9 while four variants stream, after a rating: the database
+# opens cleanly with every finished answer (all its tokens) and the rating
+start 120 30 --temp 0 -n 1500
+wait_for '^>' || fail "no prompt line"
+$T send-keys -l "Lily went"
+$T send-keys Enter
+wait_for ' length' 4 60 || fail "first answers did not finish"
+$T send-keys Tab c
+wait_for '\[correct\]' || fail "rating not shown before the kill"
+rated=$(sql "SELECT count(*) FROM ratings")
+done_before=$(sql "SELECT count(*) FROM answers")
+$T send-keys Escape
+sleep 0.2
+$T send-keys -l "Once upon a time"
+$T send-keys Enter
+sleep 0.3
+pkill -KILL -f "^$QCMP_ABS tui -m $MODEL --db $DB --temp 0 -n 1500"
+sleep 0.3
+[ "$(sql 'PRAGMA integrity_check')" = ok ] && ok "after kill -9 the database opens cleanly" ||
+    fail "integrity_check after kill -9"
+got=$(sql "SELECT count(*) FROM ratings")
+[ "$got" = "$rated" ] && ok "the rating made before the kill is kept" ||
+    fail "ratings: $got, had $rated"
+got=$(sql "SELECT count(*) FROM answers a WHERE a.n_tokens <>
+    (SELECT count(*) FROM tokens t WHERE t.answer_id = a.id)")
+n=$(sql "SELECT count(*) FROM answers")
+[ "$got" = 0 ] && [ "$n" -ge "$done_before" ] &&
+    ok "every recorded answer is whole ($n answers, each with all its tokens)" ||
+    fail "half-written answers: $got of $n"
+$T kill-server 2>/dev/null
+
+# 6. not a terminal: a clear error
 "$QCMP" tui -m "$MODEL" --db "$DB" < /dev/null > "$TMP/out" 2> "$TMP/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q 'must be a terminal' "$TMP/err" &&
