@@ -12,7 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench-model.h"
 #include "cli.h"
+#include "engine.h"
+#include "variant-list.h"
 #include "clock.h"
 #include "kern.h"
 #include "kpool.h"
@@ -29,7 +32,11 @@ static int cmd_bench_exec(int, char **);
 const struct cmd_entry cmd_bench_entry = {
 	.name = "bench",
 	.usage =
-"  Measure speed.  'qcmp bench kernels' times every weight format's\n"
+"  Measure speed.  'qcmp bench -m FILE' times each variant of the model as\n"
+"  llama-bench does: prompt processing (pp: -p tokens from an empty context)\n"
+"  and decoding (tg: -n tokens, each chosen greedily), tokens/s, the median\n"
+"  of -r runs with their minimum and maximum, on each thread count.\n"
+"  'qcmp bench kernels' times every weight format's\n"
 "  matrix-vector kernel on every instruction set this CPU runs, with the\n"
 "  weights in L2 (half the L2 size the system reports, 1 MiB if unknown)\n"
 "  and in DRAM (256 MiB), and prints G multiply-adds/s and GB/s of weights\n"
@@ -37,7 +44,14 @@ const struct cmd_entry cmd_bench_entry = {
 "  -t, --threads LIST      thread counts, comma-separated (default 1,2)\n"
 "  -r, --reps N            runs per measurement, median reported (default 5)\n"
 "      --formats LIST      formats to time (default: all)\n"
-"      --isa LIST          instruction sets to time (default: all available)\n",
+"      --isa LIST          instruction sets to time (default: all available)\n"
+"  -m, --model FILE        the model to time (instead of kernels)\n"
+"  -z, --tokenizer FILE    tokenizer.bin for a llama2.c checkpoint\n"
+"      --variants LIST     with -m: the variants, as for qcmp run (default:\n"
+"                          ref,q8_0,q4_0,t2m)\n"
+"  -p, --n-prompt N        with -m: prompt tokens (default 128, 0: no pp)\n"
+"  -n, --n-gen N           with -m: generated tokens (default 128, 0: no tg)\n"
+"      --format F          with -m: table (default), md, csv or json\n",
 	.exec = cmd_bench_exec,
 };
 
@@ -268,11 +282,54 @@ out:
 	return (rc);
 }
 
+/* qcmp bench -m: the model's variants; returns an exit code. */
+static int
+bench_models(const char *path, const char *tokenizer, const char *variants,
+    const int *threads, int n_threads, int n_prompt, int n_gen, int reps,
+    enum bench_fmt fmt)
+{
+	struct model	*m, *v[ENGINE_MAX_VARIANTS];
+	struct qerr	 err;
+	int		 rc, nv;
+
+	if (n_prompt == 0 && n_gen == 0) {
+		cli_error("bench: -p and -n are both 0: nothing to time");
+		return (CLI_EXIT_USAGE);
+	}
+	if ((rc = cli_load_model(path, tokenizer, &m)) != 0)
+		return (rc);
+	if (n_prompt > m->cfg.n_ctx_train || n_gen > m->cfg.n_ctx_train) {
+		cli_error("bench: -p %d / -n %d exceed the model's context of "
+		    "%d", n_prompt, n_gen, m->cfg.n_ctx_train);
+		model_free(m);
+		return (CLI_EXIT_USAGE);
+	}
+	if ((nv = variant_list_build(m, variants, v, ENGINE_MAX_VARIANTS, NULL,
+	    &err)) < 0) {
+		cli_error("%s", err.msg);
+		model_free(m);
+		return (CLI_EXIT_USAGE);
+	}
+	rc = bench_model(v, nv, threads, n_threads, n_prompt, n_gen, reps, fmt,
+	    &err);
+	if (rc != Q_OK)
+		cli_error("%s", err.msg);
+	variant_list_free(m, v, nv);
+	model_free(m);
+	return (rc == Q_OK ? 0 : cli_exit_code(rc));
+}
+
 static int
 cmd_bench_exec(int argc, char **argv)
 {
-	enum { O_FORMATS = 256, O_ISA };
+	enum { O_FORMATS = 256, O_ISA, O_VARIANTS, O_FORMAT };
 	static const struct option longopts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "tokenizer", required_argument, NULL, 'z' },
+		{ "variants", required_argument, NULL, O_VARIANTS },
+		{ "n-prompt", required_argument, NULL, 'p' },
+		{ "n-gen", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, O_FORMAT },
 		{ "threads", required_argument, NULL, 't' },
 		{ "reps", required_argument, NULL, 'r' },
 		{ "formats", required_argument, NULL, O_FORMATS },
@@ -280,14 +337,37 @@ cmd_bench_exec(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*formats = NULL, *isas = NULL;
+	static const char *const fmts[] = { "table", "md", "csv", "json" };
+	const char	*formats = NULL, *isas = NULL, *model = NULL;
+	const char	*tokenizer = NULL, *variants = "default";
 	int		 threads[16] = { 1, 2 }, n_threads = 2, reps = 5, c;
+	int		 n_prompt = 128, n_gen = 128, fmt = BENCH_TABLE;
 	long		 v;
 	char		*list, *tok, *save;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:r:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "m:z:p:n:t:r:h", longopts,
+	    NULL)) != -1) {
 		switch (c) {
+		case 'm': model = optarg; break;
+		case 'z': tokenizer = optarg; break;
+		case O_VARIANTS: variants = optarg; break;
+		case 'p':
+		case 'n':
+			if (cli_int(c == 'p' ? "--n-prompt" : "--n-gen", optarg,
+			    0, 1 << 20, &v))
+				return (CLI_EXIT_USAGE);
+			*(c == 'p' ? &n_prompt : &n_gen) = (int)v;
+			break;
+		case O_FORMAT:
+			for (fmt = 0; fmt < 4 && strcmp(optarg, fmts[fmt]); fmt++)
+				;
+			if (fmt == 4) {
+				cli_error("--format: unknown value '%s' (table, "
+				    "md, csv or json)", optarg);
+				return (CLI_EXIT_USAGE);
+			}
+			break;
 		case 't':
 			if ((list = strdup(optarg)) == NULL)
 				return (CLI_EXIT_FAIL);
@@ -318,8 +398,18 @@ cmd_bench_exec(int argc, char **argv)
 		default: return (cli_usage(&cmd_bench_entry, 0));
 		}
 	}
+	if (model != NULL) {
+		if (optind < argc) {
+			cli_error("bench: -m times a model; 'kernels' is the "
+			    "other benchmark");
+			return (cli_usage(&cmd_bench_entry, 0));
+		}
+		return (bench_models(model, tokenizer, variants, threads,
+		    n_threads, n_prompt, n_gen, reps, (enum bench_fmt)fmt));
+	}
 	if (optind >= argc || strcmp(argv[optind], "kernels") != 0) {
-		cli_error("bench: say what to measure: 'qcmp bench kernels'");
+		cli_error("bench: say what to measure: 'qcmp bench kernels' or "
+		    "'qcmp bench -m FILE'");
 		return (cli_usage(&cmd_bench_entry, 0));
 	}
 	if (optind + 1 < argc) {
