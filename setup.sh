@@ -3,7 +3,8 @@
 # (apt-get, with sudo when not root), bootstraps, configures and builds, then
 #   ./setup.sh run [QCMP ARGS]   runs qcmp (the main job) with QCMP ARGS
 #   ./setup.sh test              runs the whole test suite (make check, which
-#                                includes the integration tests, and distcheck)
+#                                includes the integration tests, distcheck,
+#                                and every fuzz harness for a minute)
 # Safe to run again: it installs and rebuilds only what is missing or stale.
 set -eu
 
@@ -13,7 +14,7 @@ mode=${1:-run}
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libncurses-dev libreadline-dev libsqlite3-dev libopenblas-dev libcmocka-dev
-python3 sqlite3 tmux
+python3 sqlite3 tmux clang libclang-rt-14-dev
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 
 missing=""
@@ -56,6 +57,7 @@ test)
 		exit 1
 	fi
 	make -s -j"$jobs" distcheck
+	make -s fuzz && fuzz/run.sh 60
 	;;
 *)
 	echo "usage: ./setup.sh run [QCMP ARGS] | ./setup.sh test" >&2
