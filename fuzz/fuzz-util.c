@@ -17,7 +17,7 @@
 /* A decoded piece grows at most threefold (U+FFFD for each bad byte). */
 #define FUZZ_DETOK_CAP	(3 * VOCAB_MAX_TOKEN_BYTES + 64)
 /* Bytes of token texts fuzz_vocab_walk encodes, to keep runs fast. */
-#define FUZZ_WALK_TEXT	256
+#define FUZZ_WALK_TEXT	64
 
 const char *
 fuzz_env_path(const char *var, const char *what)
@@ -172,7 +172,7 @@ fuzz_vocab_walk(const struct vocab *v)
 		    memcmp(t2, text, len) == 0));
 		if (len <= budget) {
 			budget -= len;
-			free(fuzz_encode(v, text, len, id & 1, &n));
+			free(fuzz_encode1(v, text, len, id & 1, id & 2, &n));
 		}
 	}
 	ids = fuzz_encode(v, sample, sizeof sample - 1, 1, &n);
