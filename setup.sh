@@ -4,7 +4,8 @@
 #   ./setup.sh run [QCMP ARGS]   runs qcmp (the main job) with QCMP ARGS
 #   ./setup.sh test              runs the whole test suite (make check, which
 #                                includes the integration tests, distcheck,
-#                                and make check again with the sanitizers)
+#                                make check again with the sanitizers, and
+#                                every fuzz harness for a minute)
 # Safe to run again: it installs and rebuilds only what is missing or stale.
 set -eu
 
@@ -14,7 +15,7 @@ mode=${1:-run}
 
 PACKAGES="build-essential autoconf automake libtool pkg-config
 libncurses-dev libreadline-dev libsqlite3-dev libopenblas-dev libcmocka-dev
-python3 sqlite3 tmux
+python3 sqlite3 tmux clang libclang-rt-14-dev
 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user"
 
 missing=""
@@ -66,6 +67,7 @@ test)
 	    make -s -j"$jobs" check ||
 	    { cat test-suite.log >&2; exit 1; })
 	rm -rf "$san"
+	make -s fuzz && fuzz/run.sh 60
 	;;
 *)
 	echo "usage: ./setup.sh run [QCMP ARGS] | ./setup.sh test" >&2

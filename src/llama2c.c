@@ -128,13 +128,77 @@ llama2c_check(struct llama2c_file *f, const int32_t h[7], struct qerr *err)
 	return (Q_OK);
 }
 
+/* Checks the header of the image f->map[0..f->size) and carves the
+ * weights out of it. */
+static int
+llama2c_parse(struct llama2c_file *f, struct qerr *err)
+{
+	int32_t		 h[7];
+	uint32_t	 magic;
+
+	if (f->size < LLAMA2C_HEADER)
+		return (qerr_set(err, Q_EFORMAT, "%s: header: file is %zu "
+		    "bytes, shorter than a llama2.c header", f->path,
+		    f->size));
+	memcpy(&magic, f->map, 4);
+	if (magic == LLAMA2C_MAGIC) {
+		int32_t version;
+
+		memcpy(&version, f->map + 4, 4);
+		return (qerr_set(err, Q_EUNSUP, "%s: llama2.c checkpoint "
+		    "version %d is not supported (export the legacy format, "
+		    "or convert to GGUF)", f->path, version));
+	}
+	memcpy(h, f->map, sizeof h);
+	return (llama2c_check(f, h, err));
+}
+
+/* A file object for path (used in messages) without a map yet. */
+static struct llama2c_file *
+llama2c_new(const char *path, struct qerr *err)
+{
+	struct llama2c_file	*f;
+
+	if ((f = calloc(1, sizeof *f)) == NULL ||
+	    (f->path = strdup(path)) == NULL) {
+		free(f);
+		qerr_set(err, Q_ENOMEM, "%s: out of memory", path);
+		return (NULL);
+	}
+	return (f);
+}
+
+int
+llama2c_open_memory(const void *buf, size_t size, const char *path,
+    struct llama2c_file **out, struct qerr *err)
+{
+	struct llama2c_file	*f;
+	int			 rc;
+
+	*out = NULL;
+	if (path == NULL)
+		path = "(memory)";
+	/* The weights are read through float pointers into the image. */
+	if ((uintptr_t)buf % _Alignof(float) != 0)
+		return (qerr_set(err, Q_EUSAGE, "%s: image is not aligned "
+		    "for floats", path));
+	if ((f = llama2c_new(path, err)) == NULL)
+		return (Q_ENOMEM);
+	f->map = buf;
+	f->size = size;
+	if ((rc = llama2c_parse(f, err)) != Q_OK) {
+		llama2c_close(f);
+		return (rc);
+	}
+	*out = f;
+	return (Q_OK);
+}
+
 int
 llama2c_open(const char *path, struct llama2c_file **out, struct qerr *err)
 {
 	struct llama2c_file	*f;
 	struct stat		 st;
-	int32_t			 h[7];
-	uint32_t		 magic;
 	int			 fd, rc;
 
 	*out = NULL;
@@ -150,11 +214,9 @@ llama2c_open(const char *path, struct llama2c_file **out, struct qerr *err)
 		    "bytes, shorter than a llama2.c header", path,
 		    (long long)st.st_size));
 	}
-	if ((f = calloc(1, sizeof *f)) == NULL ||
-	    (f->path = strdup(path)) == NULL) {
+	if ((f = llama2c_new(path, err)) == NULL) {
 		close(fd);
-		free(f);
-		return (qerr_set(err, Q_ENOMEM, "%s: out of memory", path));
+		return (Q_ENOMEM);
 	}
 	f->size = st.st_size;
 	f->map = mmap(NULL, f->size, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -165,18 +227,8 @@ llama2c_open(const char *path, struct llama2c_file **out, struct qerr *err)
 		return (qerr_set(err, Q_EIO, "%s: mmap: %s", path,
 		    strerror(errno)));
 	}
-	memcpy(&magic, f->map, 4);
-	if (magic == LLAMA2C_MAGIC) {
-		int32_t version;
-
-		memcpy(&version, f->map + 4, 4);
-		llama2c_close(f);
-		return (qerr_set(err, Q_EUNSUP, "%s: llama2.c checkpoint "
-		    "version %d is not supported (export the legacy format, "
-		    "or convert to GGUF)", path, version));
-	}
-	memcpy(h, f->map, sizeof h);
-	if ((rc = llama2c_check(f, h, err)) != Q_OK) {
+	f->mapped = 1;
+	if ((rc = llama2c_parse(f, err)) != Q_OK) {
 		llama2c_close(f);
 		return (rc);
 	}
@@ -189,7 +241,7 @@ llama2c_close(struct llama2c_file *f)
 {
 	if (f == NULL)
 		return;
-	if (f->map != NULL)
+	if (f->mapped)
 		munmap((void *)f->map, f->size);
 	free(f->path);
 	free(f);

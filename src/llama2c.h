@@ -18,6 +18,7 @@ struct llama2c_file {
 	int		 vocab_size;	/* always positive here */
 	int		 seq_len;
 	int		 shared_classifier; /* header vocab_size was > 0 */
+	int		 mapped;	/* map is ours to unmap */
 	const float	*token_embedding;	/* (vocab, dim) */
 	const float	*rms_att;		/* (layer, dim) */
 	const float	*wq;			/* (layer, dim, dim) */
@@ -39,6 +40,11 @@ int	llama2c_sniff(const uint8_t *head, size_t n);
  * equals exactly what the header implies. */
 int	llama2c_open(const char *path, struct llama2c_file **out,
 	    struct qerr *err);
+/* The same checks on an in-memory image (not copied; it must be aligned
+ * for floats and outlive the file object); path is used only in messages. */
+int	llama2c_open_memory(const void *buf, size_t size, const char *path,
+	    struct llama2c_file **out, struct qerr *err);
+/* Unmaps (llama2c_open only) and frees; NULL is ignored. */
 void	llama2c_close(struct llama2c_file *f);
 
 #endif

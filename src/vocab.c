@@ -891,22 +891,38 @@ int
 vocab_from_llama2c(const char *path, int32_t n_vocab, struct vocab **out,
     struct qerr *err)
 {
+	unsigned char	*buf = NULL;
+	size_t		 size = 0;
+	int		 rc;
+
+	*out = NULL;
+	if ((rc = vocab_slurp(path, &buf, &size, err)) != Q_OK)
+		return (rc);
+	rc = vocab_from_llama2c_memory(buf, size, path, n_vocab, out, err);
+	free(buf);
+	return (rc);
+}
+
+int
+vocab_from_llama2c_memory(const void *image, size_t size, const char *path,
+    int32_t n_vocab, struct vocab **out, struct qerr *err)
+{
 	struct vocab		*v = NULL;
 	struct vocab_int	*in;
 	struct vocab_buf	 b = { NULL, 0, 0 };
-	unsigned char		*buf = NULL;
+	const unsigned char	*buf = image;
 	const unsigned char	*tok;
-	size_t			 size = 0, off, k;
+	size_t			 off, k;
 	int32_t			 maxlen, len, i;
 	float			 score;
 	int			 rc;
 
 	*out = NULL;
+	if (path == NULL)
+		path = "(memory)";
 	if (n_vocab <= 0 || n_vocab > VOCAB_MAX_TOKENS)
 		return (qerr_set(err, Q_EFORMAT,
 		    "%s: vocab size %d is out of range", path, (int)n_vocab));
-	if ((rc = vocab_slurp(path, &buf, &size, err)) != Q_OK)
-		return (rc);
 	if (size < 4) {
 		rc = qerr_set(err, Q_EFORMAT,
 		    "%s: max_token_length: file too short (%zu bytes)", path,
@@ -1002,7 +1018,6 @@ vocab_from_llama2c(const char *path, int32_t n_vocab, struct vocab **out,
 	v->add_space_prefix = 1;
 	if ((rc = vocab_finish(v, &b, path, err)) != Q_OK)
 		goto fail;
-	free(buf);
 	*out = v;
 	return (Q_OK);
 
@@ -1010,7 +1025,6 @@ nomem:
 	rc = qerr_set(err, Q_ENOMEM, "%s: vocab: out of memory", path);
 fail:
 	free(b.p);
-	free(buf);
 	vocab_free(v);
 	return (rc);
 }

@@ -55,6 +55,11 @@ int	vocab_from_gguf(const struct gguf_file *f, struct vocab **out,
  * say how many; a mismatch with the file size is an error). */
 int	vocab_from_llama2c(const char *path, int32_t n_vocab,
 	    struct vocab **out, struct qerr *err);
+/* The same from an in-memory image (only read during the call); path is
+ * used only in messages. */
+int	vocab_from_llama2c_memory(const void *buf, size_t size,
+	    const char *path, int32_t n_vocab, struct vocab **out,
+	    struct qerr *err);
 void	vocab_free(struct vocab *v);
 
 /* Type (enum vocab_ttype) of token id. */

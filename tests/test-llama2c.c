@@ -124,6 +124,37 @@ test_versioned_refused(void **state)
 	assert_non_null(strstr(err.msg, "version 2 is not supported"));
 }
 
+/* The in-memory reader: the same checks and layout as from a file, the
+ * image used in place, a short or misaligned one refused. */
+static void
+test_memory(void **state)
+{
+	int32_t			 h[7] = { 8, 16, 1, 2, 1, 4, 4 };
+	size_t			 n = 28 + SYN_FLOATS * 4;
+	float			*img = calloc(1, n + 4);
+	struct llama2c_file	*f;
+	struct qerr		 err;
+
+	memcpy(img, h, 28);
+	assert_int_equal(llama2c_open_memory(img, n, NULL, &f, &err), Q_OK);
+	assert_ptr_equal(f->map, img);
+	assert_ptr_equal(f->token_embedding, img + 7);
+	assert_int_equal(f->dim, 8);
+	assert_ptr_equal(f->wcls, f->token_embedding);
+	llama2c_close(f);
+	assert_int_equal(llama2c_open_memory(img, n - 4, "x.bin", &f, &err),
+	    Q_EFORMAT);
+	assert_null(f);
+	assert_non_null(strstr(err.msg, "x.bin: file size"));
+	assert_int_equal(llama2c_open_memory(img, 27, "x.bin", &f, &err),
+	    Q_EFORMAT);
+	assert_non_null(strstr(err.msg, "shorter than a llama2.c header"));
+	assert_int_equal(llama2c_open_memory((char *)img + 1, n, "x.bin", &f,
+	    &err), Q_EUSAGE);
+	assert_null(f);
+	free(img);
+}
+
 int
 main(void)
 {
@@ -132,6 +163,7 @@ main(void)
 		cmocka_unit_test(test_synthetic_good),
 		cmocka_unit_test(test_synthetic_bad),
 		cmocka_unit_test(test_versioned_refused),
+		cmocka_unit_test(test_memory),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));

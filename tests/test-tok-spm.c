@@ -284,6 +284,20 @@ test_bad_tokenizer_bin(void **state)
 	unlink(path);
 	free(path);
 
+	/* The same image from memory: the same vocab, the same refusals. */
+	if (vocab_from_llama2c_memory(buf, n, NULL, 6, &v, &err) != Q_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(vocab_lookup(v, "\xE2\x96\x81" "a", 4), 4);
+	assert_int_equal(vocab_type(v, 3), VOCAB_TT_BYTE);
+	vocab_free(v);
+	assert_int_equal(vocab_from_llama2c_memory(buf, n - 1, "m.bin", 6, &v,
+	    &err), Q_EFORMAT);
+	assert_null(v);
+	assert_non_null(strstr(err.msg, "m.bin: token 5"));
+	assert_int_equal(vocab_from_llama2c_memory(buf, n, "m.bin", 0, &v,
+	    &err), Q_EFORMAT);
+	assert_non_null(strstr(err.msg, "vocab size 0"));
+
 	expect_bad(buf, n, 7, "token 6");		/* < n_vocab tokens */
 	expect_bad(buf, n, 5, "follow");		/* trailing bytes */
 	expect_bad(buf, n - 1, 6, "token 5");		/* cut short */
