@@ -180,10 +180,8 @@ batch_answered(void *arg, const char *item, const char *variant)
 static int
 batch_run(struct batch *b)
 {
-	struct history_prompt	hp = { "batch", "", NULL, "raw", &b->o->gen,
-				    0, 0, NULL, 0 };
-	struct history		h;
 	struct qerr		err;
+	int64_t			model_id;
 	int			created, rc;
 
 	if (b->o->run != NULL)
@@ -195,8 +193,8 @@ batch_run(struct batch *b)
 		gmtime_r(&now, &tm);
 		strftime(b->run, sizeof b->run, "batch-%Y%m%d-%H%M%S", &tm);
 	}
-	if ((rc = history_begin(&h, b->o->store, b->v, b->nv, &hp, &err)) !=
-	    Q_OK || (rc = store_run(b->o->store, b->run, h.model_id,
+	if ((rc = history_register(b->o->store, b->v, b->nv, &model_id,
+	    &err)) != Q_OK || (rc = store_run(b->o->store, b->run, model_id,
 	    b->o->prompts, &b->run_id, &created, &err)) != Q_OK ||
 	    (rc = store_run_answered(b->o->store, b->run_id, batch_answered, b,
 	    &err)) != Q_OK) {

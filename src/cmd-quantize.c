@@ -60,6 +60,14 @@ struct quantize_plan {
 	uint64_t	 offset, nbytes;
 };
 
+/* The rows of t (all its dimensions but the first). */
+static uint64_t
+quantize_rows(const struct gguf_tensor *t)
+{
+	return (t->nbytes / kern_row_bytes((enum kfmt)model_fmt_of(t->type),
+	    (int64_t)t->ne[0]));
+}
+
 /* One row of n weights from src (format from) into dst as to; absmean
  * ternarizes the row as t2m does first.  tmp holds n floats and a t2m
  * row. */
@@ -93,8 +101,7 @@ quantize_write(const struct gguf_file *in, const char *tmp_path,
 	for (uint64_t i = 0; i < in->n_tensors; i++) {
 		plan[i].nbytes = plan[i].keep ? in->tensors[i].nbytes :
 		    kern_row_bytes(plan[i].to, (int64_t)in->tensors[i].ne[0]) *
-		    (in->tensors[i].nbytes / kern_row_bytes(model_fmt_of(
-		    in->tensors[i].type), (int64_t)in->tensors[i].ne[0]));
+		    quantize_rows(&in->tensors[i]);
 		plan[i].offset = off;
 		off += (plan[i].nbytes + in->alignment - 1) / in->alignment *
 		    in->alignment;
@@ -147,7 +154,7 @@ quantize_write(const struct gguf_file *in, const char *tmp_path,
 		from = (enum kfmt)model_fmt_of(t->type);
 		sb = kern_row_bytes(from, ne0);
 		db = kern_row_bytes(plan[i].to, ne0);
-		rows = t->nbytes / sb;
+		rows = quantize_rows(t);
 		for (uint64_t r = 0; r < rows && !w.failed; r++) {
 			quantize_row((const uint8_t *)t->data + r * sb, from, row,
 			    plan[i].to, ne0, absmean && (plan[i].to ==
@@ -249,9 +256,7 @@ cmd_quantize_exec(int argc, char **argv)
 		}
 		if (matrix && !plan[i].keep) {
 			n_q++;
-			weights += t->nbytes / kern_row_bytes((enum kfmt)
-			    model_fmt_of(t->type), (int64_t)t->ne[0]) *
-			    t->ne[0];
+			weights += quantize_rows(t) * t->ne[0];
 		}
 	}
 	if (asprintf(&tmp, "%s.tmp-%ld", dst, (long)getpid()) < 0) {

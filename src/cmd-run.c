@@ -472,12 +472,11 @@ run_tui(struct model *m, struct model **v, int *nv, const struct run_opts *o)
 	/* the first answer would hash the model file (seconds for a large
 	 * one) and freeze the screen: it is hashed and remembered now */
 	if (o->store != NULL) {
-		struct history_prompt	hp = { "tui", "", NULL, "raw", &o->gen,
-					    0, 0, NULL, 0 };
-		struct history		h;
-		struct qerr		err;
+		struct qerr	err;
+		int64_t		model_id;
 
-		if (history_begin(&h, o->store, v, *nv, &hp, &err) != Q_OK) {
+		if (history_register(o->store, v, *nv, &model_id, &err) !=
+		    Q_OK) {
 			cli_error("%s", err.msg);
 			return (CLI_EXIT_FAIL);
 		}

@@ -98,6 +98,21 @@ history_begin(struct history *h, struct store *s, struct model **v, int n,
 	return (Q_OK);
 }
 
+int
+history_register(struct store *s, struct model **v, int n, int64_t *model_id,
+    struct qerr *err)
+{
+	static const struct gen_params	gen;
+	struct history_prompt		hp = { "", "", NULL, "", &gen, 0, 0,
+					    NULL, 0 };
+	struct history			h;
+	int				rc;
+
+	if ((rc = history_begin(&h, s, v, n, &hp, err)) == Q_OK)
+		*model_id = h.model_id;
+	return (rc);
+}
+
 /* A float setting as the user typed it (0.8, not 0.800000011920929). */
 static double
 history_setting(float v)

@@ -49,6 +49,10 @@ int	history_open(const char *path, int readonly, struct store **out,
  * for the prompt row written with the first answer. */
 int	history_begin(struct history *h, struct store *s, struct model **v,
 	    int n, const struct history_prompt *p, struct qerr *err);
+/* Registers the model (v[0]'s file, hashed once and remembered) and
+ * variants v[0..n) without a prompt; *model_id gets the model's row. */
+int	history_register(struct store *s, struct model **v, int n,
+	    int64_t *model_id, struct qerr *err);
 /* Writes answer `slot` (0 is the reference) with its tokens. */
 int	history_answer(struct history *h, int slot, const struct answer *a,
 	    struct qerr *err);
