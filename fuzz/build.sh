@@ -27,7 +27,7 @@ mkdir -p "$obj" "$bin"
 # reader through vocab.c, and every harness the checks in fuzz-util.c).
 LIB="src/qerr.c src/unicode.c src/unicode-data.c src/gguf.c src/vocab.c
 src/tokenizer.c src/tok-spm.c src/tok-bpe.c src/detok.c src/llama2c.c
-src/batch-item.c src/json.c fuzz/fuzz-util.c"
+src/batch-item.c src/ere.c src/json.c fuzz/fuzz-util.c"
 HARNESSES="gguf llama2c tok-spm tok-bpe batch-item"
 
 objs=""

@@ -8,12 +8,12 @@
 
 #include "batch-item.h"
 
-#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ere.h"
 #include "unicode.h"
 
 #define BATCH_DEPTH	64
@@ -316,7 +316,7 @@ static int
 batch_item_check(struct jp *p, struct batch_item *it, const char *match)
 {
 	regex_t	re;
-	int	rc;
+	char	why[128];
 
 	if (it->prompt == NULL)
 		return (snprintf(p->err, p->err_len, "'prompt' is missing"), -1);
@@ -335,14 +335,9 @@ batch_item_check(struct jp *p, struct batch_item *it, const char *match)
 		return (snprintf(p->err, p->err_len, "'match' without "
 		    "'expected'"), -1);
 	if (it->match == MATCH_REGEX) {
-		if ((rc = regcomp(&re, it->expected, REG_EXTENDED |
-		    REG_NOSUB)) != 0) {
-			char	why[128];
-
-			regerror(rc, &re, why, sizeof why);
+		if (ere_compile(&re, it->expected, why, sizeof why) != 0)
 			return (snprintf(p->err, p->err_len, "'expected' is "
-			    "not a regex: %s", why), -1);
-		}
+			    "not a usable regex: %s", why), -1);
 		regfree(&re);
 	}
 	return (0);

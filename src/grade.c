@@ -5,9 +5,10 @@
 
 #include "grade.h"
 
-#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "ere.h"
 
 /* s without the whitespace at its ends: *len bytes from the return. */
 static const char *
@@ -30,7 +31,7 @@ grade(const struct batch_item *it, const char *answer)
 	size_t		 na, ne;
 	regex_t		 re;
 	int		 ok = 0;
-	char		*want;
+	char		*want, why[128];
 
 	a = grade_trim(answer, &na);
 	e = grade_trim(it->expected, &ne);
@@ -45,7 +46,7 @@ grade(const struct batch_item *it, const char *answer)
 		}
 		break;
 	case MATCH_REGEX:
-		if (regcomp(&re, it->expected, REG_EXTENDED | REG_NOSUB) == 0) {
+		if (ere_compile(&re, it->expected, why, sizeof why) == 0) {
 			ok = regexec(&re, answer, 0, NULL, 0) == 0;
 			regfree(&re);
 		}

@@ -2,7 +2,8 @@
  * test-batch-item.c: batch prompt lines: what a well-formed line gives,
  * JSON details (escapes, surrogate pairs, numbers, nested values that are
  * skipped), and the reason given for each kind of malformed line; the
- * grading rules on hand-made answers.
+ * grading rules on hand-made answers; regexes measured before glibc
+ * compiles them (costs worked out by hand from ere.h's rules).
  */
 #include "config.h"
 
@@ -16,6 +17,7 @@
 #include <cmocka.h>
 
 #include "batch-item.h"
+#include "ere.h"
 #include "grade.h"
 
 static struct batch_item
@@ -125,7 +127,7 @@ test_malformed(void **state)
 	bad("{\"prompt\": \"a\", \"match\": \"exact\"}",
 	    "'match' without 'expected'");
 	bad("{\"prompt\": \"a\", \"expected\": \"(\", \"match\": \"regex\"}",
-	    "'expected' is not a regex");
+	    "'expected' is not a usable regex");
 	bad("{\"prompt\": \"a\", \"id\": true}", "'id' must be a string or");
 	bad("{\"prompt\": \"a\", \"x\": 01}", "expected ',' or '}'");
 	bad("{\"prompt\": \"a\", \"x\": 1.}", "invalid number");
@@ -182,6 +184,105 @@ test_grade(void **state)
 	    "a big, red ball."), "correct");
 }
 
+static long
+cost(const char *pat)
+{
+	const char	*why = NULL;
+	long		 c = ere_cost(pat, &why);
+
+	if (c < 0)
+		fail_msg("'%s': %s", pat, why);
+	return (c);
+}
+
+/* A line asking for pat (JSON-escaped already) as a regex. */
+static const char *
+regex_line(const char *pat)
+{
+	static char	line[8192];
+
+	snprintf(line, sizeof line, "{\"prompt\": \"a\", \"expected\": "
+	    "\"%s\", \"match\": \"regex\"}", pat);
+	return (line);
+}
+
+static void
+regex_bad(const char *pat, const char *reason)
+{
+	bad(regex_line(pat), reason);
+}
+
+static void
+regex_ok(const char *pat)
+{
+	struct batch_item	it = parse_ok(regex_line(pat));
+
+	assert_string_equal(it.expected, pat);
+	batch_item_free(&it);
+}
+
+static void
+test_regex_limits(void **state)
+{
+	char		 pat[5000];
+	const char	*why = NULL;
+	int		 i;
+
+	(void)state;
+	/* One node per piece and one for the whole; a repeated piece is
+	 * copied per repetition, each copy with its own node. */
+	assert_int_equal(cost("a"), 2);
+	assert_int_equal(cost("ab"), 3);
+	assert_int_equal(cost("a*"), 4);
+	assert_int_equal(cost("a?"), 4);
+	assert_int_equal(cost("a+"), 6);
+	assert_int_equal(cost("(ab)"), 4);
+	assert_int_equal(cost("(ab)+"), 10);
+	assert_int_equal(cost("a{3}"), 8);
+	assert_int_equal(cost("a{,5}"), 12);
+	assert_int_equal(cost("a{2,}"), 8);
+	assert_int_equal(cost("a|b"), 3);
+	assert_int_equal(cost("[a-z(]"), 2);
+	assert_int_equal(cost("[]a]"), 2);
+	assert_int_equal(cost("[[:alpha:]]"), 2);
+	assert_int_equal(cost("\\.\\("), 3);
+	assert_int_equal(cost("x{"), 3);
+	assert_int_equal(cost("x{a}"), 5);
+	assert_int_equal(cost("*a"), 3);
+	/* Stacked repetitions double: (2c + 1) * 2 + 1 each time. */
+	assert_int_equal(cost("a++"), 14);
+	assert_int_equal(cost("h.*++++++++++++++++++++++++++++++++"),
+	    ERE_MAX_NODES + 1);
+	assert_int_equal(cost("a{99999999999999999999}"), ERE_MAX_NODES + 1);
+	assert_int_equal(ere_cost("(a)\\1", &why), -1);
+	assert_non_null(strstr(why, "back-references"));
+
+	/* The fuzzer's finding: 170 bytes that made regcomp take 2 GB. */
+	bad("{\"prompt\": \"h\", \"expected\":\"h.*+++++++++++++++++++++++++"
+	    "+++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
+	    "++++++++++++++++++++++++++++++++++++++++++++++++\", \"match\": "
+	    "\"regex\", \"id\":7}", "'expected' is not a usable regex: too "
+	    "complex: its repetitions expand to more than 2048 pieces");
+	regex_bad("((a?){30}){30}", "too complex");
+	regex_bad("(x)\\\\1", "back-references (\\1 to \\9) are not allowed");
+	regex_bad("a{1025}", "too complex");
+	regex_ok("a{1000}");
+	for (i = 0; i < ERE_MAX_DEPTH + 1; i++)
+		pat[i] = '(';
+	strcpy(pat + i, "a");
+	regex_bad(pat, "groups nested more than 64 deep");
+	pat[0] = 'x';	/* 64 deep, the limit (unbalanced: regcomp's say) */
+	regex_bad(pat, "not a usable regex: ");
+	memset(pat, 'a', ERE_MAX_BYTES + 1);
+	pat[ERE_MAX_BYTES + 1] = '\0';
+	regex_bad(pat, "longer than 4096 bytes");
+	for (i = 0; i < 70; i++)
+		memcpy(pat + 3 * i, "[(]", 3);
+	pat[3 * i] = '\0';
+	regex_ok(pat);	/* a '(' in brackets opens no group */
+	assert_int_equal(cost(pat), 71);
+}
+
 int
 main(void)
 {
@@ -191,6 +292,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_grade),
+		cmocka_unit_test(test_regex_limits),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
