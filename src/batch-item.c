@@ -315,8 +315,8 @@ batch_item_free(struct batch_item *it)
 static int
 batch_item_check(struct jp *p, struct batch_item *it, const char *match)
 {
-	regex_t	re;
-	char	why[128];
+	struct ere	*re;
+	char		 why[128];
 
 	if (it->prompt == NULL)
 		return (snprintf(p->err, p->err_len, "'prompt' is missing"), -1);
@@ -337,8 +337,8 @@ batch_item_check(struct jp *p, struct batch_item *it, const char *match)
 	if (it->match == MATCH_REGEX) {
 		if (ere_compile(&re, it->expected, why, sizeof why) != 0)
 			return (snprintf(p->err, p->err_len, "'expected' is "
-			    "not a usable regex: %s", why), -1);
-		regfree(&re);
+			    "not a regex qcmp takes: %s", why), -1);
+		ere_free(re);
 	}
 	return (0);
 }

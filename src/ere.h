@@ -1,32 +1,43 @@
 /*
- * ere.h: POSIX extended regexes taken from files qcmp did not write (a
- * batch item's "expected"). glibc's regcomp copies a repeated piece once
- * per repetition and a stacked repetition copies the copies, so
- * "h.*+++...+" of 170 bytes asks it for gigabytes; regexec backtracks
- * exponentially on back-references. A pattern is measured before glibc
- * sees it.
+ * ere.h: POSIX extended regular expressions for patterns taken from files
+ * qcmp did not write (a batch item's "expected").  glibc's regcomp is no
+ * use there: a repeated piece is copied per repetition and an anchor next
+ * to a nullable repetition recomputes closures, so 170 bytes ("h.*+++...")
+ * take it gigabytes and 100 ("\bU*\bU*...") minutes.  This one compiles to
+ * a program of bounded size and searches by simulating every thread at
+ * once (Thompson's construction, as RE2 does), in time linear in the
+ * subject times the program, with no back-references.
+ *
+ * Syntax: characters (UTF-8, one code point each), '.', bracket
+ * expressions with ranges, '^' negation, [:class:] (as <wctype.h> names
+ * them), [=c=] and [.c.] of a single character; '^' and '$' anchor at the
+ * subject's start and end; ( ), |, *, +, ?, {n}, {n,}, {,m}, {n,m} with
+ * counts up to 255; '\' before a special character makes it literal.
  */
 #ifndef QCMP_ERE_H
 #define QCMP_ERE_H
 
-#include <regex.h>
 #include <stddef.h>
 
-/* The longest pattern, deepest group nesting and most pieces after
- * glibc's expansion that ere_compile accepts. */
+/* The longest pattern, deepest nesting of groups and repetitions, and
+ * largest compiled program (instructions) ere_compile accepts. */
 #define ERE_MAX_BYTES	4096
 #define ERE_MAX_DEPTH	64
-#define ERE_MAX_NODES	2048
+#define ERE_MAX_PROG	4096
+#define ERE_DUP_MAX	255
 
-/* An upper bound on the pieces glibc's parse tree holds for pat (the
- * repetitions expanded), saturating at ERE_MAX_NODES + 1; -1 with *why
- * set when pat nests groups deeper than ERE_MAX_DEPTH or has a
- * back-reference (\1 to \9). */
-long	ere_cost(const char *pat, const char **why);
-/* Compiles pat into *re (REG_EXTENDED | REG_NOSUB) and returns 0, or
- * returns -1 with why (of why_len bytes) saying what is wrong with it:
- * too long, nested too deep, too many pieces once expanded, a
- * back-reference, or regcomp's own complaint. */
-int	ere_compile(regex_t *re, const char *pat, char *why, size_t why_len);
+struct ere;
+
+/* Compiles pat (NUL-terminated, valid UTF-8) into *out and returns 0, or
+ * returns -1 with why (why_len bytes) saying what is wrong and where
+ * ("at byte 3: '*' has nothing to repeat"). */
+int	ere_compile(struct ere **out, const char *pat, char *why,
+	    size_t why_len);
+/* 1 when re matches somewhere in s[0..n), else 0; bytes that are not
+ * UTF-8 match only '.' and negated brackets; allocates nothing. */
+int	ere_search(const struct ere *re, const char *s, size_t n);
+/* Instructions re compiled to (tests). */
+int	ere_size(const struct ere *re);
+void	ere_free(struct ere *re);
 
 #endif

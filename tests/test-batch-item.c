@@ -2,11 +2,13 @@
  * test-batch-item.c: batch prompt lines: what a well-formed line gives,
  * JSON details (escapes, surrogate pairs, numbers, nested values that are
  * skipped), and the reason given for each kind of malformed line; the
- * grading rules on hand-made answers; regexes measured before glibc
- * compiles them (costs worked out by hand from ere.h's rules).
+ * grading rules on hand-made answers; qcmp's regex matcher against
+ * glibc's, and the patterns it refuses.
  */
 #include "config.h"
 
+#include <locale.h>
+#include <regex.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -127,7 +129,7 @@ test_malformed(void **state)
 	bad("{\"prompt\": \"a\", \"match\": \"exact\"}",
 	    "'match' without 'expected'");
 	bad("{\"prompt\": \"a\", \"expected\": \"(\", \"match\": \"regex\"}",
-	    "'expected' is not a usable regex");
+	    "'expected' is not a regex qcmp takes");
 	bad("{\"prompt\": \"a\", \"id\": true}", "'id' must be a string or");
 	bad("{\"prompt\": \"a\", \"x\": 01}", "expected ',' or '}'");
 	bad("{\"prompt\": \"a\", \"x\": 1.}", "invalid number");
@@ -184,17 +186,6 @@ test_grade(void **state)
 	    "a big, red ball."), "correct");
 }
 
-static long
-cost(const char *pat)
-{
-	const char	*why = NULL;
-	long		 c = ere_cost(pat, &why);
-
-	if (c < 0)
-		fail_msg("'%s': %s", pat, why);
-	return (c);
-}
-
 /* A line asking for pat (JSON-escaped already) as a regex. */
 static const char *
 regex_line(const char *pat)
@@ -212,75 +203,135 @@ regex_bad(const char *pat, const char *reason)
 	bad(regex_line(pat), reason);
 }
 
+/* qcmp's matcher against glibc's regexec (in C.UTF-8) on patterns glibc
+ * handles quickly: the second, independent source of every answer. */
 static void
-regex_ok(const char *pat)
+test_regex_glibc(void **state)
 {
-	struct batch_item	it = parse_ok(regex_line(pat));
+	static const char *const pats[] = {
+		"", "a", "ab", "a|b", "^a", "a$", "^$", "^a$", "a*", "a+b",
+		"a?b", "(ab)+", "(a|b)*c", "a{2}", "a{2,}", "a{,2}b", "a{1,3}$",
+		"^(ab|a)(c|bcd)$", ".", "^.$", "^..$", "[abc]", "[^abc]",
+		"[a-c]+$", "[]a]", "[^]a]", "[a-]", "[[:digit:]]+",
+		"^[[:alpha:]]+$", "[[:space:]]", "[[:upper:][:digit:]]",
+		"[[=e=]]", "[[.-.]]", "\\.", "a\\*", "\\(x\\)", "\\{", "é+",
+		"^é.$", "日本", "^(a*)*$", "(a*)+b", "((a?){3}){2}b",
+		"x(y|)z", "(|a)b", "a**", "(^a|b$)", "colou?r", "^ *7[0-9]$",
+		"(red|blue) ball", "[0-9]+(\\.[0-9]+)?", "a.c", "a[^\n]c",
+		"^.*$",
+	};
+	static const char *const subj[] = {
+		"", "a", "b", "ab", "aab", "abc", "ba", "abcd", "aaab", "cab",
+		"xyz", "xz", "x\ny", "é", "éé", "ée", "ë", "日本語", "a.c",
+		"a*", "(x)", "{", "]", "-", "7", " 73", "colour", "color",
+		"3.14", "a\nc", "AB12", "a b", "abab", "bcd", "acbcd",
+		"a big, red ball.", "e", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",
+	};
+	char	why[160];
 
-	assert_string_equal(it.expected, pat);
-	batch_item_free(&it);
+	(void)state;
+	if (setlocale(LC_ALL, "C.UTF-8") == NULL)
+		skip();
+	for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+		struct ere	*re;
+		regex_t		 g;
+
+		if (ere_compile(&re, pats[i], why, sizeof why) != 0)
+			fail_msg("'%s': %s", pats[i], why);
+		if (regcomp(&g, pats[i], REG_EXTENDED | REG_NOSUB) != 0)
+			fail_msg("glibc refuses '%s'", pats[i]);
+		for (size_t j = 0; j < sizeof subj / sizeof subj[0]; j++) {
+			int	want = regexec(&g, subj[j], 0, NULL, 0) == 0;
+			int	got = ere_search(re, subj[j], strlen(subj[j]));
+
+			if (got != want)
+				fail_msg("'%s' in '%s': qcmp %d, glibc %d",
+				    pats[i], subj[j], got, want);
+		}
+		regfree(&g);
+		ere_free(re);
+	}
+	setlocale(LC_ALL, "C");
 }
 
 static void
 test_regex_limits(void **state)
 {
-	char		 pat[5000];
-	const char	*why = NULL;
+	struct ere	*re;
+	char		 pat[5000], why[160];
 	int		 i;
 
 	(void)state;
-	/* One node per piece and one for the whole; a repeated piece is
-	 * copied per repetition, each copy with its own node. */
-	assert_int_equal(cost("a"), 2);
-	assert_int_equal(cost("ab"), 3);
-	assert_int_equal(cost("a*"), 4);
-	assert_int_equal(cost("a?"), 4);
-	assert_int_equal(cost("a+"), 6);
-	assert_int_equal(cost("(ab)"), 4);
-	assert_int_equal(cost("(ab)+"), 10);
-	assert_int_equal(cost("a{3}"), 8);
-	assert_int_equal(cost("a{,5}"), 12);
-	assert_int_equal(cost("a{2,}"), 8);
-	assert_int_equal(cost("a|b"), 3);
-	assert_int_equal(cost("[a-z(]"), 2);
-	assert_int_equal(cost("[]a]"), 2);
-	assert_int_equal(cost("[[:alpha:]]"), 2);
-	assert_int_equal(cost("\\.\\("), 3);
-	assert_int_equal(cost("x{"), 3);
-	assert_int_equal(cost("x{a}"), 5);
-	assert_int_equal(cost("*a"), 3);
-	/* Stacked repetitions double: (2c + 1) * 2 + 1 each time. */
-	assert_int_equal(cost("a++"), 14);
-	assert_int_equal(cost("h.*++++++++++++++++++++++++++++++++"),
-	    ERE_MAX_NODES + 1);
-	assert_int_equal(cost("a{99999999999999999999}"), ERE_MAX_NODES + 1);
-	assert_int_equal(ere_cost("(a)\\1", &why), -1);
-	assert_non_null(strstr(why, "back-references"));
+	/* Program sizes by hand: a character is 1, the match 1, a loop
+	 * adds a split and a jump, an optional copy a split. */
+	for (i = 0; i < 4; i++) {
+		static const char *const p[] = { "ab", "a*", "a{2,4}", "a|b|c" };
+		static const int size[] = { 3, 4, 7, 8 };
 
-	/* The fuzzer's finding: 170 bytes that made regcomp take 2 GB. */
+		assert_int_equal(ere_compile(&re, p[i], why, sizeof why), 0);
+		assert_int_equal(ere_size(re), size[i]);
+		ere_free(re);
+	}
+
+	/* The fuzzer's findings against glibc: 170 bytes that made regcomp
+	 * take 2 GB, and 182 that made it take minutes. */
 	bad("{\"prompt\": \"h\", \"expected\":\"h.*+++++++++++++++++++++++++"
 	    "+++++++++++++++++++++++++++++++++++++++++++++++++++++++++++++"
 	    "++++++++++++++++++++++++++++++++++++++++++++++++\", \"match\": "
-	    "\"regex\", \"id\":7}", "'expected' is not a usable regex: too "
-	    "complex: its repetitions expand to more than 2048 pieces");
-	regex_bad("((a?){30}){30}", "too complex");
-	regex_bad("(x)\\\\1", "back-references (\\1 to \\9) are not allowed");
-	regex_bad("a{1025}", "too complex");
-	regex_ok("a{1000}");
+	    "\"regex\", \"id\":7}", "'expected' is not a regex qcmp takes: "
+	    "at byte 67: nested more than 64 deep");
+	regex_bad("h.*++++++++++++", "too complex: it compiles to more than "
+	    "4096 instructions");
+	regex_bad("!Ӷ*$U*****************************************************"
+	    "*************************\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\"
+	    "\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\\/", "nested more than 64 deep");
+	/* What glibc took minutes over runs at once here. */
+	pat[0] = '\0';
+	for (i = 0; i < 64; i++)
+		strcat(pat, "$(U*)*");
+	assert_int_equal(ere_compile(&re, pat, why, sizeof why), 0);
+	assert_int_equal(ere_search(re, "UUUU", 4), 1);	/* at the end */
+	ere_free(re);
+	strcat(pat, "x");	/* nothing follows the end: never */
+	assert_int_equal(ere_compile(&re, pat, why, sizeof why), 0);
+	assert_int_equal(ere_search(re, "UUUUx", 5), 0);
+	ere_free(re);
+	/* Ranges go by code point (glibc's C.UTF-8 refuses this one). */
+	assert_int_equal(ere_compile(&re, "^[é-ë]$", why, sizeof why), 0);
+	assert_int_equal(ere_search(re, "ê", strlen("ê")), 1);
+	assert_int_equal(ere_search(re, "e", 1), 0);
+	assert_int_equal(ere_search(re, "\xc3", 1), 0);
+	ere_free(re);
+
+	regex_bad("(((a?){30}){30}){30}", "too complex");
+	regex_bad("a{256}", "at byte 5: a count above 255");
+	regex_bad("a{3,2}", "at byte 2: interval {3,2} runs backwards");
+	regex_bad("a{x}", "'{' starts no interval");
+	regex_bad("a{", "'{' starts no interval");
+	regex_bad("*a", "at byte 1: '*' has nothing to repeat");
+	regex_bad("(+a)", "at byte 2: '+' has nothing to repeat");
+	regex_bad("(x)\\\\1", "back-references (\\1) are not supported");
+	regex_bad("\\\\d+", "\\d is not POSIX");
+	regex_bad("[b-a]", "range out of order");
+	regex_bad("[[:nope:]]", "unknown class [:nope:]");
+	regex_bad("[abc", "at byte 1: unmatched '['");
+	regex_bad("(ab", "at byte 1: unmatched '('");
+	regex_bad("ab)", "at byte 3: unmatched ')'");
+	regex_bad("[[=ab=]]", "[==] holds one character");
+	regex_bad("a\\\\", "'\\' ends the pattern");
 	for (i = 0; i < ERE_MAX_DEPTH + 1; i++)
 		pat[i] = '(';
-	strcpy(pat + i, "a");
-	regex_bad(pat, "groups nested more than 64 deep");
-	pat[0] = 'x';	/* 64 deep, the limit (unbalanced: regcomp's say) */
-	regex_bad(pat, "not a usable regex: ");
+	pat[i] = '\0';
+	regex_bad(pat, "nested more than 64 deep");
 	memset(pat, 'a', ERE_MAX_BYTES + 1);
 	pat[ERE_MAX_BYTES + 1] = '\0';
 	regex_bad(pat, "longer than 4096 bytes");
+	/* A '(' in brackets opens no group. */
 	for (i = 0; i < 70; i++)
 		memcpy(pat + 3 * i, "[(]", 3);
 	pat[3 * i] = '\0';
-	regex_ok(pat);	/* a '(' in brackets opens no group */
-	assert_int_equal(cost(pat), 71);
+	assert_int_equal(ere_compile(&re, pat, why, sizeof why), 0);
+	ere_free(re);
 }
 
 int
@@ -292,6 +343,7 @@ main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_grade),
+		cmocka_unit_test(test_regex_glibc),
 		cmocka_unit_test(test_regex_limits),
 	};
 
