@@ -369,10 +369,11 @@ ere_piece(struct ere_parse *p)
 		if (p->pat[p->i] >= '1' && p->pat[p->i] <= '9')
 			return (ere_fail(p, at, "back-references (\\%c) are "
 			    "not supported", p->pat[p->i]));
-		if (isalnum((unsigned char)p->pat[p->i]))
-			return (ere_fail(p, at, "\\%c is not POSIX (write "
-			    "a bracket such as [0-9] or [[:space:]])",
-			    p->pat[p->i]));
+		if (isalnum((unsigned char)p->pat[p->i]) ||
+		    strchr("<>`'", p->pat[p->i]) != NULL)
+			return (ere_fail(p, at, "\\%c is a GNU or Perl "
+			    "escape, not POSIX (a bracket such as [0-9] or "
+			    "[[:space:]] may serve)", p->pat[p->i]));
 		n = ere_node(p, EN_CHAR, ere_char(p));
 		break;
 	default:

@@ -311,7 +311,10 @@ test_regex_limits(void **state)
 	regex_bad("*a", "at byte 1: '*' has nothing to repeat");
 	regex_bad("(+a)", "at byte 2: '+' has nothing to repeat");
 	regex_bad("(x)\\\\1", "back-references (\\1) are not supported");
-	regex_bad("\\\\d+", "\\d is not POSIX");
+	regex_bad("\\\\d+", "\\d is a GNU or Perl escape, not POSIX");
+	regex_bad("\\\\<a", "at byte 1: \\< is a GNU or Perl escape");
+	/* the fuzzer: glibc read \` as the subject's start */
+	regex_bad("M?\\\\\\\\\\\\`MM h.*", "at byte 5: \\` is a GNU");
 	regex_bad("[b-a]", "range out of order");
 	regex_bad("[[:nope:]]", "unknown class [:nope:]");
 	regex_bad("[abc", "at byte 1: unmatched '['");
