@@ -234,8 +234,10 @@ kern_set_isa(enum kern_isa isa, struct qerr *err)
 			if (dispatch_tables[i] != NULL && dispatch.has[i] &&
 			    dispatch_tables[i]->matvec[f] != NULL)
 				break;
+		/* the several-vector kernel of the same ISA, if it has one */
 		kern_install((enum kfmt)f, dispatch_tables[i]->matvec[f],
-		    (enum kern_isa)i, dispatch_to_float((enum kfmt)f, isa));
+		    (enum kern_isa)i, dispatch_tables[i]->matmat[f],
+		    dispatch_to_float((enum kfmt)f, isa));
 		kern_install_quant((enum kfmt)f,
 		    dispatch_from_float((enum kfmt)f, isa));
 	}

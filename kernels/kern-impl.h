@@ -164,6 +164,15 @@ KERN_MATVEC_DECL(t2r16_matvec_avx512);
 /* t2r16_matvec_avx512 is one of these: shifts and masks, or GFNI */
 KERN_MATVEC_DECL(t2r16_matvec_avx512_shift);
 KERN_MATVEC_DECL(t2r16_matvec_avx512_gfni);
+/* Several vectors at once (kern_matmat_fn), the same pair for t2r16 */
+#define KERN_MATMAT_DECL(fn)						\
+	void fn(const void *restrict w, int64_t cols,			\
+	    const struct kact *restrict a, int n_vec, float *restrict y, \
+	    int64_t ldy, int64_t r0, int64_t r1)
+KERN_MATMAT_DECL(q8_0r16_matmat_avx512);
+KERN_MATMAT_DECL(t2r16_matmat_avx512);
+KERN_MATMAT_DECL(t2r16_matmat_avx512_shift);
+KERN_MATMAT_DECL(t2r16_matmat_avx512_gfni);
 /* The CPU has GFNI (with AVX-512 state enabled); set by kern_init. */
 extern int kern_cpu_gfni;
 /* Quantizers writing from_float_ref's bytes exactly (avx512/quant.c) */
@@ -200,6 +209,8 @@ KERN_MATVEC_DECL(t2r16_matvec_neon);
 struct kern_isa_kernels {
 	void		(*act_quantize)(struct kact *, const float *, int64_t);
 	kern_matvec_fn	 matvec[KFMT_COUNT];
+	/* several-vector kernels, where the ISA has one */
+	kern_matmat_fn	 matmat[KFMT_COUNT];
 	/* row converters to f32, bit-identical to the references */
 	void		(*to_float[KFMT_COUNT])(const void *restrict,
 			    float *restrict, int64_t);
@@ -210,9 +221,10 @@ extern const struct kern_isa_kernels kern_avx2_kernels;
 extern const struct kern_isa_kernels kern_avx512_kernels;
 extern const struct kern_isa_kernels kern_neon_kernels;
 
-/* Makes fn (of isa) fmt's active matvec, and to_float (when not NULL)
- * its row converter; dispatch.c calls it. */
+/* Makes fn (of isa) fmt's active matvec, mm its matmat (NULL: none) and
+ * to_float (when not NULL) its row converter; dispatch.c calls it. */
 void	kern_install(enum kfmt fmt, kern_matvec_fn fn, enum kern_isa isa,
+	    kern_matmat_fn mm,
 	    void (*to_float)(const void *restrict, float *restrict, int64_t));
 /* Makes fn fmt's active quantizer; dispatch.c calls it. */
 void	kern_install_quant(enum kfmt fmt, kern_quant_fn fn);

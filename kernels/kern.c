@@ -221,11 +221,13 @@ kern_get(enum kfmt fmt)
 
 void
 kern_install(enum kfmt fmt, kern_matvec_fn fn, enum kern_isa isa,
+    kern_matmat_fn mm,
     void (*to_float)(const void *restrict, float *restrict, int64_t))
 {
 	assert((unsigned)fmt < KFMT_COUNT && fn != NULL);
 	kern_traits[fmt].matvec = fn;
 	kern_traits[fmt].matvec_isa = isa;
+	kern_traits[fmt].matmat = mm;
 	if (to_float != NULL)
 		kern_traits[fmt].to_float = to_float;
 }

@@ -62,6 +62,12 @@ typedef void (*kern_matvec_fn)(const void *restrict w, int64_t cols,
 	    const struct kact *restrict a, float *restrict y, int64_t r0,
 	    int64_t r1);
 
+/* kern_matvec_fn for n_vec vectors a[0..n_vec): vector v's products go to
+ * y[v * ldy + r] for r in [r0, r1), each bit-identical to matvec's. */
+typedef void (*kern_matmat_fn)(const void *restrict w, int64_t cols,
+	    const struct kact *restrict a, int n_vec, float *restrict y,
+	    int64_t ldy, int64_t r0, int64_t r1);
+
 struct kern_traits {
 	const char	*name;		/* "q8_0", as users type it */
 	int		 block_len;	/* weights per block */
@@ -92,6 +98,9 @@ struct kern_traits {
 	int		 int_act;	/* matvec reads a->q (else a->f) */
 	kern_matvec_fn	 matvec;	/* the active ISA's kernel */
 	kern_matvec_fn	 matvec_ref;	/* the scalar reference */
+	/* the active ISA's kernel for several vectors sharing the weights'
+	 * loads, or NULL: then callers run matvec once per vector */
+	kern_matmat_fn	 matmat;
 	enum kern_isa	 matvec_isa;	/* which ISA matvec is */
 };
 

@@ -7,7 +7,9 @@
  * processes (or other variants) share the cores, a waiter that only
  * spins would burn the time slice the thread it waits for needs.
  * Rows are split in contiguous chunks of whole multiples of 16 so SIMD
- * kernels that work on row groups see full groups.
+ * kernels that work on row groups see full groups.  A product of several
+ * vectors (a prompt's tokens) walks each share a tile of rows at a time,
+ * every vector reading the tile before the next is loaded.
  */
 #include "config.h"
 
@@ -22,13 +24,17 @@
 #define KPOOL_PAUSES	2000	/* polls before spinning yields the CPU */
 #define KPOOL_SPIN	20000	/* polls before a worker sleeps */
 #define KPOOL_ROW_GRAIN	16
+#define KPOOL_TILE_BYTES (24 * 1024)	/* of weights, within L1 with room */
 
 struct kpool_job {
 	kern_matvec_fn		 fn;
+	kern_matmat_fn		 mm;	/* or NULL: fn per vector, by tiles */
 	const void		*w;
 	int64_t			 rows, cols;
-	const struct kact	*a;
-	float			*y;
+	const struct kact	*a;	/* n_vec of them */
+	float			*y;	/* vector v's rows at y + v * ldy */
+	int			 n_vec;
+	int64_t			 ldy, tile;	/* rows a tile of w holds */
 };
 
 struct kpool {
@@ -60,6 +66,28 @@ kpool_share(const struct kpool *p, int idx, int64_t rows, int64_t *r0,
 	*r1 = g1 * KPOOL_ROW_GRAIN < rows ? g1 * KPOOL_ROW_GRAIN : rows;
 }
 
+/* Rows [r0, r1) for every vector: a tile of rows at a time, each tile
+ * read by all the vectors while it is in cache. */
+static void
+kpool_rows(const struct kpool_job *j, int64_t r0, int64_t r1)
+{
+	if (j->n_vec == 1) {
+		j->fn(j->w, j->cols, j->a, j->y, r0, r1);
+		return;
+	}
+	if (j->mm != NULL) {
+		j->mm(j->w, j->cols, j->a, j->n_vec, j->y, j->ldy, r0, r1);
+		return;
+	}
+	for (int64_t t0 = r0; t0 < r1; t0 += j->tile) {
+		int64_t	t1 = t0 + j->tile < r1 ? t0 + j->tile : r1;
+
+		for (int v = 0; v < j->n_vec; v++)
+			j->fn(j->w, j->cols, &j->a[v], j->y + v * j->ldy, t0,
+			    t1);
+	}
+}
+
 static void
 kpool_run(struct kpool *p, int idx)
 {
@@ -68,7 +96,7 @@ kpool_run(struct kpool *p, int idx)
 
 	kpool_share(p, idx, j->rows, &r0, &r1);
 	if (r0 < r1)
-		j->fn(j->w, j->cols, j->a, j->y, r0, r1);
+		kpool_rows(j, r0, r1);
 }
 
 /* One poll of a wait loop: a pause at first, then yield the CPU. */
@@ -186,13 +214,28 @@ void
 kpool_matvec(struct kpool *p, enum kfmt fmt, const void *w, int64_t rows,
     int64_t cols, const struct kact *a, float *y)
 {
-	kern_matvec_fn	fn = kern_get(fmt)->matvec;
+	kpool_matmat(p, fmt, w, rows, cols, a, 1, y, rows);
+}
 
+void
+kpool_matmat(struct kpool *p, enum kfmt fmt, const void *w, int64_t rows,
+    int64_t cols, const struct kact *a, int n_vec, float *y, int64_t ldy)
+{
+	const struct kern_traits *kt = kern_get(fmt);
+	struct kpool_job	j = { kt->matvec, kt->matmat, w, rows, cols, a,
+				    y, n_vec, ldy, 0 };
+	size_t			row_bytes = kern_row_bytes(fmt, cols);
+
+	/* tiles of about KPOOL_TILE_BYTES, whole grains of rows */
+	j.tile = (int64_t)(KPOOL_TILE_BYTES / (row_bytes ? row_bytes : 1)) /
+	    KPOOL_ROW_GRAIN * KPOOL_ROW_GRAIN;
+	if (j.tile < KPOOL_ROW_GRAIN)
+		j.tile = KPOOL_ROW_GRAIN;
 	if (p == NULL || p->n == 1 || rows <= KPOOL_ROW_GRAIN) {
-		fn(w, cols, a, y, 0, rows);
+		kpool_rows(&j, 0, rows);
 		return;
 	}
-	p->job = (struct kpool_job){ fn, w, rows, cols, a, y };
+	p->job = j;
 	atomic_store_explicit(&p->pending, p->n - 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&p->gen, 1, memory_order_release);
 	pthread_mutex_lock(&p->mu);

@@ -1,6 +1,7 @@
 /*
  * kpool.h: a persistent pool of threads that splits a matrix-vector
- * product's rows between them.  Every row is computed by the same kernel
+ * product's rows (or a matrix's products with several vectors) between
+ * them.  Every row is computed by the same kernel
  * whatever the split, so results are bit-identical for any thread count.
  */
 #ifndef QCMP_KPOOL_H
@@ -24,5 +25,10 @@ int	kpool_size(const struct kpool *p);
  * that compute concurrently each need a pool of their own. */
 void	kpool_matvec(struct kpool *p, enum kfmt fmt, const void *w,
 	    int64_t rows, int64_t cols, const struct kact *a, float *y);
+/* The same for n_vec vectors a[0..n_vec): vector v's products go to
+ * y[v * ldy .. v * ldy + rows), each bit-identical to kpool_matvec's. */
+void	kpool_matmat(struct kpool *p, enum kfmt fmt, const void *w,
+	    int64_t rows, int64_t cols, const struct kact *a, int n_vec,
+	    float *y, int64_t ldy);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * bench-model.c: `qcmp bench -m FILE`, llama-bench's two measurements for
- * every variant and thread count: prompt processing (pp N: N tokens run
- * from an empty context) and decoding (tg N: N tokens generated one at a
+ * every variant and thread count: prompt processing (pp N: a prompt of N
+ * tokens run from an empty context, in batches) and decoding (tg N: N tokens generated one at a
  * time from an empty context, each chosen greedily from the logits), in
  * tokens/s, the median of several runs with their minimum and maximum,
  * after one run that is not counted (it pages the weights in).
@@ -36,31 +36,36 @@ bench_dcmp(const void *a, const void *b)
 	return ((x > y) - (x < y));
 }
 
-/* Seconds to run n positions from 0: prompt tokens from a fixed sequence,
- * or (decode) each the argmax of the previous logits. */
+/* Seconds to run n positions from 0: a prompt of tokens from a fixed
+ * sequence, run in batches, or (decode) one token at a time, each the
+ * argmax of the previous logits. */
 static double
-bench_pass(struct transformer *t, const struct model *m, int n, int decode)
+bench_pass(struct transformer *t, const struct model *m, int32_t *toks,
+    int n, int decode)
 {
 	double		 t0 = clock_ms(CLOCK_MONOTONIC);
 	int32_t		 tok = 1;
 	uint64_t	 r = 0x9e3779b97f4a7c15ull;
 
-	for (int pos = 0; pos < n; pos++) {
-		const float	*lg = transformer_forward(t, tok, pos);
-
-		if (decode) {
-			int	best = 0;
-
-			for (int i = 1; i < m->cfg.n_vocab; i++)
-				if (lg[i] > lg[best])
-					best = i;
-			tok = best;
-		} else {
+	if (!decode) {
+		for (int i = 0; i < n; i++) {
 			r ^= r << 13;
 			r ^= r >> 7;
 			r ^= r << 17;
-			tok = (int32_t)(r % (uint64_t)m->cfg.n_vocab);
+			toks[i] = (int32_t)(r % (uint64_t)m->cfg.n_vocab);
 		}
+		t0 = clock_ms(CLOCK_MONOTONIC);
+		transformer_prefill(t, toks, n, 0);
+		return ((clock_ms(CLOCK_MONOTONIC) - t0) / 1e3);
+	}
+	for (int pos = 0; pos < n; pos++) {
+		const float	*lg = transformer_forward(t, tok, pos);
+		int		 best = 0;
+
+		for (int i = 1; i < m->cfg.n_vocab; i++)
+			if (lg[i] > lg[best])
+				best = i;
+		tok = best;
 	}
 	return ((clock_ms(CLOCK_MONOTONIC) - t0) / 1e3);
 }
@@ -73,13 +78,20 @@ bench_measure(const struct model *v, struct kpool *pool, int n, int decode,
 	double			 tps[64];
 	int			 rc;
 
-	if ((rc = transformer_init(&t, v, n, err)) != Q_OK)
+	int32_t			*toks;
+
+	if ((toks = calloc((size_t)n, sizeof *toks)) == NULL)
+		return (qerr_set(err, Q_ENOMEM, "out of memory"));
+	if ((rc = transformer_init(&t, v, n, err)) != Q_OK) {
+		free(toks);
 		return (rc);
+	}
 	transformer_set_pool(&t, pool);
-	bench_pass(&t, v, n, decode);	/* warm-up, not counted */
+	bench_pass(&t, v, toks, n, decode);	/* warm-up, not counted */
 	for (int i = 0; i < reps; i++)
-		tps[i] = n / bench_pass(&t, v, n, decode);
+		tps[i] = n / bench_pass(&t, v, toks, n, decode);
 	transformer_free(&t);
+	free(toks);
 	qsort(tps, (size_t)reps, sizeof tps[0], bench_dcmp);
 	row->med = tps[reps / 2];
 	row->lo = tps[0];

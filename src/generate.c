@@ -95,8 +95,9 @@ generate(const struct model *m, const int32_t *prompt, size_t n_prompt,
 	transformer_set_pool(&t, p->pool);
 
 	t0 = clock_ms(CLOCK_MONOTONIC);
-	for (pos = 0; pos < (int)n_prompt; pos++)
-		logits = transformer_forward(&t, prompt[pos], pos);
+	pos = (int)n_prompt;
+	if (n_prompt > 0)
+		logits = transformer_prefill(&t, prompt, pos, 0);
 	tprev = clock_ms(CLOCK_MONOTONIC);
 	st->prompt_ms = tprev - t0;
 

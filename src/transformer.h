@@ -1,6 +1,7 @@
 /*
  * transformer.h: the Llama forward pass for one model: activations and a KV
- * cache allocated once for a chosen context, then one token at a time.
+ * cache allocated once for a chosen context, then a prompt in batches and
+ * one token at a time.
  */
 #ifndef QCMP_TRANSFORMER_H
 #define QCMP_TRANSFORMER_H
@@ -12,21 +13,29 @@
 #include "model.h"
 #include "qerr.h"
 
+/* Tokens of a prompt run together: each weight matrix is read once for
+ * all of them. */
+#define TRANSFORMER_BATCH	32
+
 struct transformer {
 	const struct model	*m;
 	int			 n_ctx;		/* positions the cache holds */
+	int			 n_cur;		/* tokens in the running batch */
+	/* Per token of a batch, rows ld_dim, ld_wide or ld_hid apart: */
 	float			*x;		/* (dim) residual stream */
-	float			*xb;		/* (max(dim, qdim)) */
+	float			*xb;		/* (max(dim, qdim, hidden)) */
 	float			*xb2;		/* (dim) */
 	float			*hb;		/* (hidden) */
 	float			*hb2;		/* (hidden) */
-	float			*q;		/* (qdim) */
+	float			*q;		/* (qdim), rows qdim apart */
+	int64_t			 ld_dim, ld_wide, ld_hid;
 	float			*att;		/* (n_heads, n_ctx) */
 	float			*logits;	/* (vocab) */
 	float			*key_cache;	/* (layer, n_ctx, kv_dim) */
 	float			*value_cache;	/* (layer, n_ctx, kv_dim) */
 	float			*rope_freq;	/* (rope_dim / 2) */
-	struct kact		 act;		/* the vector the next integer
+	struct kact		*act;		/* (TRANSFORMER_BATCH) each token's
+						 * vector the next integer
 						 * products read, quantized once */
 	struct kpool		*pool;		/* NULL: the caller's thread */
 };
@@ -45,6 +54,13 @@ void	transformer_blas_threads(int n);
  * nothing. */
 const float *transformer_forward(struct transformer *t, int32_t token,
 	    int pos);
+/* Runs tok[0..n) (n >= 1) at positions pos..pos+n-1 (pos + n <= n_ctx,
+ * all earlier positions already run), TRANSFORMER_BATCH tokens at a time,
+ * and returns the logits after the last.  For every format but f32 these
+ * are bit-identical to n calls of transformer_forward; f32 products of a
+ * batch go through sgemm, whose sums may round differently from sgemv's. */
+const float *transformer_prefill(struct transformer *t, const int32_t *tok,
+	    int n, int pos);
 /* Bytes the run state takes (for reports). */
 uint64_t transformer_bytes(const struct model *m, int n_ctx);
 

@@ -1,7 +1,8 @@
 /*
  * test-kern-simd.c: every ISA's kernels against the scalar references, on
  * random and adversarial data: activation quantization bit for bit, and
- * matrix-vector products within a tight bound (integer sums are exact;
+ * matrix-vector products (one vector, and several sharing the weights)
+ * within a tight bound (integer sums are exact;
  * only the float combination of block sums may round differently).
  * Weights are random block bytes, so every code and scale a file could
  * hold is exercised (-128 in Q8_0, ternary code 3, zero and subnormal
@@ -750,6 +751,110 @@ test_interleaved_ref(void **state)
 #endif
 }
 
+/* A several-vector kernel (kern_matmat_fn) against the row format's
+ * reference, vector by vector: 1 to 9 vectors (every remainder of the
+ * kernels' groups of 4), each of another kind, outputs ldy apart with
+ * canaries between, in ranges on group boundaries. */
+static void
+check_matmat(enum kfmt fmt, kern_matmat_fn mm, const char *isa, int *cases)
+{
+	static const int64_t cols_list[] = { 32, 288, 768, 2048 };
+	static const int64_t rows_list[] = { 1, 15, 16, 17, 48, 100 };
+	enum { NV = 9, LDY = 128 + 5 };
+	const struct kern_traits *kt = kern_get(fmt);
+	kern_matvec_fn	 plain_ref = kern_get(kt->base)->matvec_ref;
+	struct kact	 a[NV];
+	float		*x = malloc(2048 * sizeof(float));
+	float		*yr = malloc(NV * LDY * sizeof(float));
+	float		*yg = malloc(NV * LDY * sizeof(float));
+	uint8_t		*plain = malloc(100 * 64 * kt->block_bytes);
+
+	for (int v = 0; v < NV; v++)
+		assert_int_equal(kact_init(&a[v], 2048), Q_OK);
+	for (size_t c = 0; c < sizeof cols_list / sizeof cols_list[0]; c++)
+	for (size_t ri = 0; ri < sizeof rows_list / sizeof rows_list[0]; ri++) {
+		int64_t	 cols = cols_list[c], rows = rows_list[ri];
+		int64_t	 nb = cols / 32;
+		uint8_t	*buf = malloc(kern_mat_bytes(fmt, rows, cols) + 64);
+		uint8_t	*w = buf + (ri % 2 ? 0 : 1);
+
+		fill_plain_adv(kt->base, plain, rows * nb);
+		pack_r16(fmt, plain, rows, nb, w);
+		for (int v = 0; v < NV; v++) {
+			fill_act(x, cols, (int)(v + c + ri) % 6);
+			kact_quantize_ref(&a[v], x, cols);
+			plain_ref(plain, cols, &a[v], yr + v * LDY, 0, rows);
+		}
+		for (int nv = 1; nv <= NV; nv++)
+		for (int64_t r0 = 0; r0 < rows; r0 += 32) {
+			int64_t	r1 = r0 + 48 < rows ? r0 + 48 : rows;
+
+			for (int i = 0; i < NV * LDY; i++)
+				yg[i] = -7.0f;
+			mm(w, cols, a, nv, yg, LDY, r0, r1);
+			for (int v = 0; v < NV; v++)
+				for (int64_t i = 0; i < LDY; i++) {
+					float	got = yg[v * LDY + i];
+
+					if (v >= nv || i < r0 || i >= r1)
+						assert_true(got == -7.0f);
+					else if (memcmp(&got, &yr[v * LDY + i],
+					    4) != 0)
+						fail_msg("%s/%s matmat rows "
+						    "%lld cols %lld, %d vectors: "
+						    "vector %d row %lld: ref "
+						    "%.9g got %.9g", kt->name,
+						    isa, (long long)rows,
+						    (long long)cols, nv, v,
+						    (long long)i,
+						    yr[v * LDY + i], got);
+				}
+			(*cases)++;
+		}
+		free(buf);
+	}
+	for (int v = 0; v < NV; v++)
+		kact_free(&a[v]);
+	free(x);
+	free(yr);
+	free(yg);
+	free(plain);
+}
+
+static void
+test_matmat_twins(void **state)
+{
+	for (int isa = 1; isa < KISA_COUNT; isa++) {
+		if (!kern_isa_available((enum kern_isa)isa))
+			continue;
+		assert_int_equal(kern_set_isa((enum kern_isa)isa, NULL), Q_OK);
+		for (int f = 0; f < KFMT_COUNT; f++) {
+			const struct kern_traits *kt = kern_get((enum kfmt)f);
+			int cases = 0;
+
+			if (kt->matmat == NULL)
+				continue;
+			check_matmat((enum kfmt)f, kt->matmat,
+			    kern_isa_name((enum kern_isa)isa), &cases);
+			printf("# %s/%s matmat: %d cases\n", kt->name,
+			    kern_isa_name((enum kern_isa)isa), cases);
+		}
+	}
+#ifdef QCMP_KERNELS_X86
+	if (kern_isa_available(KISA_AVX512)) {
+		int cases = 0;
+
+		check_matmat(KFMT_T2R16, t2r16_matmat_avx512_shift,
+		    "avx512 (shift)", &cases);
+		if (kern_cpu_gfni)
+			check_matmat(KFMT_T2R16, t2r16_matmat_avx512_gfni,
+			    "avx512 (gfni)", &cases);
+		printf("# t2r16/avx512 matmat, both decoders: %d cases\n",
+		    cases);
+	}
+#endif
+}
+
 /* Whole groups through the table's converters: a group quantized from
  * 16 rows (172 real weights padded to 192) dequantizes to the row
  * format's values of each row, and its product is the dot product over
@@ -811,6 +916,7 @@ main(void)
 		cmocka_unit_test(test_act_quantize),
 		cmocka_unit_test(test_to_float_twins),
 		cmocka_unit_test(test_matvec_twins),
+		cmocka_unit_test(test_matmat_twins),
 		cmocka_unit_test(test_ternary_every_byte),
 		cmocka_unit_test(test_padded_rows),
 		cmocka_unit_test(test_interleaved_ref),

@@ -4,7 +4,8 @@
  * Teacher-forced on llama2.c's greedy text, each variant's next-token
  * distribution is compared with the f32 master's: q8_0 must stay very
  * close, ternary must drift much further, and every variant must still be
- * a working model (its argmax mostly agrees with the master's).
+ * a working model (its argmax mostly agrees with the master's).  A prompt
+ * run in batches must give what running it a token at a time gives.
  */
 #include "config.h"
 
@@ -20,6 +21,7 @@
 #include <cmocka.h>
 
 #include "kern.h"
+#include "kpool.h"
 #include "model.h"
 #include "testutil.h"
 #include "tokenizer.h"
@@ -137,6 +139,84 @@ test_variants_track_master(void **state)
 		assert_true(kld[i] > 10 * kld[1]);
 }
 
+/* Logits after n tokens and one more, the first k run one at a time and
+ * the rest as a prompt (k == n: all one at a time), into out[2][V]. */
+static void
+run_split(const struct model *v, struct kpool *pool, const int32_t *ids,
+    int n, int k, float *out)
+{
+	struct transformer	 t;
+	struct qerr		 err;
+	const float		*lg = NULL;
+	int			 V = v->cfg.n_vocab;
+
+	assert_int_equal(transformer_init(&t, v, n + 1, &err), Q_OK);
+	transformer_set_pool(&t, pool);
+	for (int i = 0; i < k; i++)
+		lg = transformer_forward(&t, ids[i], i);
+	if (k < n)
+		lg = transformer_prefill(&t, ids + k, n - k, k);
+	memcpy(out, lg, V * sizeof(float));
+	/* the next token reads the cache the prompt wrote */
+	lg = transformer_forward(&t, ids[n], n);
+	memcpy(out + V, lg, V * sizeof(float));
+	transformer_free(&t);
+}
+
+/* A prompt run in batches (crossing TRANSFORMER_BATCH, after a few tokens
+ * run singly, on one thread and on two) gives the logits and cache that
+ * running it a token at a time does: bit for bit for the kernel table's
+ * formats, to sgemm's rounding for f32. */
+static void
+test_prefill_matches_forward(void **state)
+{
+	static const enum kfmt fmts[] = { KFMT_F32, KFMT_F16, KFMT_Q8_0,
+	    KFMT_Q4_0, KFMT_TQ1_0, KFMT_TQ2_0, KFMT_T2M };
+	struct kpool	*pool;
+	struct qerr	 err;
+	int32_t		*ids;
+	size_t		 n;
+	int		 V = master->cfg.n_vocab;
+	float		*want = malloc(2 * V * sizeof(float));
+	float		*got = malloc(2 * V * sizeof(float));
+
+	assert_int_equal(tok_encode(master->vocab, TEXT " " TEXT,
+	    strlen(TEXT " " TEXT), 1, 0, &ids, &n, &err), Q_OK);
+	assert_true(n > 2 * TRANSFORMER_BATCH + 6);
+	n = 2 * TRANSFORMER_BATCH + 5;
+	assert_int_equal(kpool_new(2, &pool, &err), Q_OK);
+	for (size_t f = 0; f < sizeof fmts / sizeof fmts[0]; f++) {
+		struct model	*v = (struct model *)master;
+
+		if (fmts[f] != KFMT_F32)
+			assert_int_equal(variant_build(master, fmts[f], &v,
+			    &err), Q_OK);
+		run_split(v, NULL, ids, (int)n, (int)n, want);
+		for (int k = 0; k <= 3; k += 3)
+			for (int threads = 1; threads <= 2; threads++) {
+				run_split(v, threads == 2 ? pool : NULL, ids,
+				    (int)n, k, got);
+				for (int i = 0; i < 2 * V; i++) {
+					if (fmts[f] != KFMT_F32 ?
+					    got[i] == want[i] :
+					    fabsf(got[i] - want[i]) <= 1e-4f *
+					    (1.0f + fabsf(want[i])))
+						continue;
+					fail_msg("%s, prompt from %d, %d "
+					    "threads: logit %d is %.9g, not "
+					    "%.9g", kern_get(fmts[f])->name, k,
+					    threads, i % V, got[i], want[i]);
+				}
+			}
+		if (v != master)
+			model_free(v);
+	}
+	kpool_free(pool);
+	free(ids);
+	free(want);
+	free(got);
+}
+
 /* Bytes by hand: stories260K has dim 64, hidden 172, 5 layers, 8 heads of
  * 8 with 4 kv heads, 512 tokens, an untied output.  In q8_0 (34 bytes per
  * 32 weights) rows of 64 take 68 bytes, rows of 172 pad to 192: 204. */
@@ -171,6 +251,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_variants_track_master),
 		cmocka_unit_test(test_bytes_and_padding),
+		cmocka_unit_test(test_prefill_matches_forward),
 	};
 
 	return (cmocka_run_group_tests(tests, setup, teardown));

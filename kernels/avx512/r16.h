@@ -53,6 +53,23 @@ r16_codes(__m512i v, int l, __m512i m3)
 #endif
 }
 
+/* A block's 8 chunks at q as unsigned bytes: loaded (q8_0r16), or two
+ * loads decoded four chunks each (t2r16). */
+AVX512_INLINE void
+r16_chunks(const uint8_t *q, __m512i *u, __m512i m3, int t2)
+{
+	__m512i	v[2];
+
+	if (t2) {
+		v[0] = _mm512_loadu_si512(q);
+		v[1] = _mm512_loadu_si512(q + 64);
+	}
+	#pragma GCC unroll 8
+	for (int j = 0; j < 8; j++)
+		u[j] = !t2 ? _mm512_loadu_si512(q + j * Q8R16_CHUNK) :
+		    r16_codes(v[j / 4], j % 4, m3);
+}
+
 /* The 16 rows of each of ng groups (gb bytes apart, nb blocks a row)
  * against the activations into acc[0..ng); t2 picks the layout. */
 AVX512_INLINE void
@@ -77,17 +94,9 @@ r16_dot_groups(const uint8_t *g, size_t gb, size_t qb, int64_t nb,
 			x[j] = _mm512_set1_epi32(xi[j]);
 		#pragma GCC unroll 4
 		for (int k = 0; k < ng; k++) {
-			const uint8_t	*qk = q + k * gb;
-			__m512i		 v[2], u[8];
+			__m512i		 u[8];
 
-			if (t2) {
-				v[0] = _mm512_loadu_si512(qk);
-				v[1] = _mm512_loadu_si512(qk + 64);
-			}
-			#pragma GCC unroll 8
-			for (int j = 0; j < 8; j++)
-				u[j] = !t2 ? _mm512_loadu_si512(qk + j *
-				    Q8R16_CHUNK) : r16_codes(v[j / 4], j % 4, m3);
+			r16_chunks(q + k * gb, u, m3, t2);
 			c0[k] = _mm512_set1_epi32((t2 ? -1 : -128) * a->sum[b]);
 			c1[k] = _mm512_setzero_si512();
 			#pragma GCC unroll 8
@@ -140,6 +149,90 @@ r16_matvec(const void *restrict w, int64_t cols, const struct kact *a,
 			else
 				_mm512_mask_storeu_ps(y + rk,
 				    (__mmask16)((1u << (r1 - rk)) - 1), acc[k]);
+		}
+	}
+}
+
+/* Several vectors (a prompt's tokens) against the same rows: each block's
+ * chunks are loaded (and for t2r16 decoded) once and meet up to R16_VECS
+ * vectors' broadcast activations, each vector in a chain pair of its own,
+ * so the weights' cost is shared.  Every vector's arithmetic is
+ * r16_dot_groups' in its order: bit for bit kern_matvec's result. */
+#define R16_VECS	4
+
+/* One group's 16 rows against vectors a[0..nv) into acc[0..nv). */
+AVX512_INLINE void
+r16_dot_vecs(const uint8_t *g, size_t qb, int64_t nb, const struct kact *a,
+    __m512 *acc, int nv, int t2)
+{
+	const uint8_t	*sc = g + (size_t)nb * qb;
+	const __m512i	 m3 = _mm512_set1_epi8(3);
+
+	#pragma GCC unroll 4
+	for (int k = 0; k < nv; k++)
+		acc[k] = _mm512_setzero_ps();
+	for (int64_t b = 0; b < nb; b++) {
+		const uint8_t	*q = g + (size_t)b * qb;
+		__m512i		 u[8], c0[R16_VECS], c1[R16_VECS];
+		__m512		 sw = _mm512_cvtph_ps(_mm256_loadu_si256(
+				    (const __m256i *)(sc + (size_t)b * 32)));
+
+		r16_chunks(q, u, m3, t2);
+		#pragma GCC unroll 4
+		for (int k = 0; k < nv; k++) {
+			int32_t		 xk[8];
+
+			memcpy(xk, a[k].q + b * QK_Q8_0, sizeof xk);
+			c0[k] = _mm512_set1_epi32((t2 ? -1 : -128) *
+			    a[k].sum[b]);
+			c1[k] = _mm512_setzero_si512();
+			#pragma GCC unroll 8
+			for (int j = 0; j < 8; j += 2) {
+				c0[k] = _mm512_dpbusd_epi32(c0[k], u[j],
+				    _mm512_set1_epi32(xk[j]));
+				c1[k] = _mm512_dpbusd_epi32(c1[k], u[j + 1],
+				    _mm512_set1_epi32(xk[j + 1]));
+			}
+		}
+		#pragma GCC unroll 4
+		for (int k = 0; k < nv; k++)
+			acc[k] = _mm512_add_ps(acc[k], _mm512_mul_ps(
+			    _mm512_cvtepi32_ps(_mm512_add_epi32(c0[k], c1[k])),
+			    _mm512_mul_ps(sw, _mm512_set1_ps(a[k].d[b]))));
+	}
+}
+
+/* Rows [r0, r1) against vectors a[0..n_vec), vector k's into y + k * ldy:
+ * a group at a time, its weights read by every vector while in cache. */
+AVX512_INLINE void
+r16_matmat(const void *restrict w, int64_t cols, const struct kact *a,
+    int n_vec, float *restrict y, int64_t ldy, int64_t r0, int64_t r1,
+    size_t bb, size_t qb, int t2)
+{
+	int64_t	nb = cols / QK_Q8_0;
+
+	assert(cols % QK_Q8_0 == 0 && r0 % Q8R16_ROWS == 0);
+	for (int64_t r = r0; r < r1; r += Q8R16_ROWS) {
+		const uint8_t	*g = r16_group(w, r, nb, bb);
+		__mmask16	 m = r1 - r >= Q8R16_ROWS ? 0xffff :
+				    (__mmask16)((1u << (r1 - r)) - 1);
+
+		for (int v0 = 0; v0 < n_vec; v0 += R16_VECS) {
+			__m512	acc[R16_VECS];
+			int	nv = n_vec - v0 < R16_VECS ? n_vec - v0 :
+				    R16_VECS;
+
+			if (nv == 4)
+				r16_dot_vecs(g, qb, nb, a + v0, acc, 4, t2);
+			else if (nv == 3)
+				r16_dot_vecs(g, qb, nb, a + v0, acc, 3, t2);
+			else if (nv == 2)
+				r16_dot_vecs(g, qb, nb, a + v0, acc, 2, t2);
+			else
+				r16_dot_vecs(g, qb, nb, a + v0, acc, 1, t2);
+			for (int k = 0; k < nv; k++)
+				_mm512_mask_storeu_ps(y + (v0 + k) * ldy + r,
+				    m, acc[k]);
 		}
 	}
 }

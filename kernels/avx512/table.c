@@ -22,6 +22,11 @@ const struct kern_isa_kernels kern_avx512_kernels = {
 		[KFMT_T2R16] = t2r16_matvec_avx512,
 		[KFMT_T2MR16] = t2r16_matvec_avx512,
 	},
+	.matmat = {
+		[KFMT_Q8_0R16] = q8_0r16_matmat_avx512,
+		[KFMT_T2R16] = t2r16_matmat_avx512,
+		[KFMT_T2MR16] = t2r16_matmat_avx512,
+	},
 	/* f16, bf16 and tq1_0 take the AVX2 quantizers */
 	.from_float = {
 		[KFMT_Q8_0] = q8_0_quantize_avx512,
