@@ -1,9 +1,8 @@
 /*
  * bench-model.c: `qcmp bench -m FILE`, llama-bench's two measurements for
  * every variant and thread count: prompt processing (pp N: a prompt of N
- * tokens run from an empty context, in batches) and decoding (tg N: N tokens generated one at a
- * time from an empty context, each chosen greedily from the logits), in
- * tokens/s, the median of several runs with their minimum and maximum,
+ * tokens run from an empty context, in batches) and decoding (tg N: N
+ * tokens run one at a time from an empty context), in tokens/s, the median of several runs with their minimum and maximum,
  * after one run that is not counted (it pages the weights in).
  */
 #include "config.h"
@@ -36,37 +35,28 @@ bench_dcmp(const void *a, const void *b)
 	return ((x > y) - (x < y));
 }
 
-/* Seconds to run n positions from 0: a prompt of tokens from a fixed
- * sequence, run in batches, or (decode) one token at a time, each the
- * argmax of the previous logits. */
+/* Seconds to run n positions from 0 with tokens from a fixed sequence:
+ * as a prompt, in batches, or (decode) one token at a time, as
+ * llama-bench's tg does (no sampling: the logits are left unread). */
 static double
 bench_pass(struct transformer *t, const struct model *m, int32_t *toks,
     int n, int decode)
 {
-	double		 t0 = clock_ms(CLOCK_MONOTONIC);
-	int32_t		 tok = 1;
+	double		 t0;
 	uint64_t	 r = 0x9e3779b97f4a7c15ull;
 
-	if (!decode) {
-		for (int i = 0; i < n; i++) {
-			r ^= r << 13;
-			r ^= r >> 7;
-			r ^= r << 17;
-			toks[i] = (int32_t)(r % (uint64_t)m->cfg.n_vocab);
-		}
-		t0 = clock_ms(CLOCK_MONOTONIC);
+	for (int i = 0; i < n; i++) {
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		toks[i] = (int32_t)(r % (uint64_t)m->cfg.n_vocab);
+	}
+	t0 = clock_ms(CLOCK_MONOTONIC);
+	if (!decode)
 		transformer_prefill(t, toks, n, 0);
-		return ((clock_ms(CLOCK_MONOTONIC) - t0) / 1e3);
-	}
-	for (int pos = 0; pos < n; pos++) {
-		const float	*lg = transformer_forward(t, tok, pos);
-		int		 best = 0;
-
-		for (int i = 1; i < m->cfg.n_vocab; i++)
-			if (lg[i] > lg[best])
-				best = i;
-		tok = best;
-	}
+	else
+		for (int pos = 0; pos < n; pos++)
+			transformer_forward(t, toks[pos], pos);
 	return ((clock_ms(CLOCK_MONOTONIC) - t0) / 1e3);
 }
 

@@ -33,9 +33,10 @@ const struct cmd_entry cmd_bench_entry = {
 	.name = "bench",
 	.usage =
 "  Measure speed.  'qcmp bench -m FILE' times each variant of the model as\n"
-"  llama-bench does: prompt processing (pp: -p tokens from an empty context)\n"
-"  and decoding (tg: -n tokens, each chosen greedily), tokens/s, the median\n"
-"  of -r runs with their minimum and maximum, on each thread count.\n"
+"  llama-bench does: prompt processing (pp: a prompt of -p tokens from an\n"
+"  empty context, run in batches of 32) and decoding (tg: -n tokens run\n"
+"  one at a time, with no sampling), tokens/s, the median of -r runs with\n"
+"  their minimum and maximum, on each thread count.\n"
 "  'qcmp bench kernels' times every weight format's\n"
 "  matrix-vector kernel on every instruction set this CPU runs, with the\n"
 "  weights in L2 (half the L2 size the system reports, 1 MiB if unknown)\n"
