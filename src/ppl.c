@@ -77,15 +77,15 @@ ppl_logp(const float *l, int n, int32_t tok)
 
 /* Scores variant i's position k: lg[i] are its logits predicting next. */
 static void
-ppl_score(const float *const *lg, int i, int V, int32_t next, int64_t k,
-    struct ppl_acc *acc)
+ppl_score(const float *ref, const float *lg, int i, int V, int32_t next,
+    int64_t k, struct ppl_acc *acc)
 {
-	double	lp_ref = ppl_logp(lg[0], V, next), lp = lp_ref;
+	double	lp_ref = ppl_logp(ref, V, next), lp = lp_ref;
 	int	agree = 1;
 
 	if (i > 0) {
-		lp = ppl_logp(lg[i], V, next);
-		acc[i].kld += div_kld(lg[0], lg[i], V, &agree);
+		lp = ppl_logp(lg, V, next);
+		acc[i].kld += div_kld(ref, lg, V, &agree);
 	}
 	acc[i].nll -= lp;
 	acc[i].nll2 += lp * lp;
@@ -156,25 +156,43 @@ ppl_work(void *arg)
 	for (int c = 0; c < pl->n_chunks; c++) {
 		const int32_t	*chunk = ps->ids + (size_t)c * pl->ctx;
 
-		/* every position of the chunk runs (the cache needs them);
-		 * the second half is scored */
-		for (int pos = 0; pos + 1 < pl->ctx; pos++) {
-			int32_t	tok = chunk[pos];
-			int64_t	k = (int64_t)c * pl->per_chunk + pos - pl->first;
+		/* every position of the chunk runs (the cache needs them),
+		 * a batch at a time; the second half is scored */
+		for (int p0 = 0; p0 + 1 < pl->ctx; p0 += TRANSFORMER_BATCH) {
+			int32_t	toks[TRANSFORMER_BATCH];
+			int	n = pl->ctx - 1 - p0 < TRANSFORMER_BATCH ?
+				    pl->ctx - 1 - p0 : TRANSFORMER_BATCH;
+			int	scored = p0 + n > pl->first;
 
-			if (pos == 0 && ps->voc->add_bos && ps->voc->bos >= 0)
-				tok = ps->voc->bos;
+			memcpy(toks, chunk + p0, (size_t)n * sizeof *toks);
+			if (p0 == 0 && ps->voc->add_bos && ps->voc->bos >= 0)
+				toks[0] = ps->voc->bos;
 			for (int i = wk->w; i < ps->nv; i += T)
-				ps->lg[i] = transformer_forward(&ps->tr[i], tok,
-				    pos);
-			if (pos >= pl->first) {
+				if (scored)
+					ps->lg[i] = transformer_prefill_all(
+					    &ps->tr[i], toks, n, p0);
+				else
+					transformer_prefill(&ps->tr[i], toks,
+					    n, p0);
+			if (scored) {
+				int	j0 = pl->first > p0 ? pl->first - p0 : 0;
+
 				pthread_barrier_wait(&ps->bar);
-				for (int i = wk->w; i < ps->nv; i += T)
-					ppl_score(ps->lg, i, ps->V,
-					    chunk[pos + 1], k, ps->acc);
+				for (int j = j0; j < n; j++) {
+					int64_t	k = (int64_t)c * pl->per_chunk +
+						    p0 + j - pl->first;
+
+					for (int i = wk->w; i < ps->nv; i += T)
+						ppl_score(ps->lg[0] +
+						    (size_t)j * ps->V,
+						    ps->lg[i] + (size_t)j *
+						    ps->V, i, ps->V,
+						    chunk[p0 + j + 1], k,
+						    ps->acc);
+				}
 				pthread_barrier_wait(&ps->bar);
 			}
-			ran++;
+			ran += n;
 			if (wk->w == 0 && ps->prog != NULL)
 				progress_update(ps->prog, c, ran);
 		}
@@ -221,7 +239,10 @@ ppl_run(struct model *const *v, int nv, const int32_t *ids,
 			goto done;
 		}
 		if ((rc = transformer_init(&ps.tr[ni], v[ni], plan->ctx,
-		    err)) != Q_OK) {
+		    err)) == Q_OK && (rc = transformer_keep_logits(&ps.tr[ni],
+		    err)) != Q_OK)
+			transformer_free(&ps.tr[ni]);
+		if (rc != Q_OK) {
 			free(ps.acc[ni].dp);
 			ps.acc[ni].dp = NULL;
 			goto done;

@@ -15,6 +15,7 @@
 
 #include "transformer.h"
 
+#include <assert.h>
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -207,6 +208,7 @@ transformer_free(struct transformer *t)
 	free(t->q);
 	free(t->att);
 	free(t->logits);
+	free(t->logits_all);
 	free(t->key_cache);
 	free(t->value_cache);
 	free(t->rope_freq);
@@ -275,11 +277,15 @@ transformer_residual(struct transformer *t)
 	}
 }
 
-/* Runs tokens tok[0..n) (n <= TRANSFORMER_BATCH) at positions pos.. and,
- * when logits is set, the classifier on the last of them. */
+/* Which tokens of a batch the classifier runs on. */
+enum transformer_logits { TL_NONE, TL_LAST, TL_ALL };
+
+/* Runs tokens tok[0..n) (n <= TRANSFORMER_BATCH) at positions pos.. and
+ * the classifier on none, the last (into t->logits) or all of them (into
+ * t->logits_all, a row of vocab each). */
 static void
 transformer_batch(struct transformer *t, const int32_t *tok, int n, int pos,
-    int logits)
+    enum transformer_logits logits)
 {
 	const struct model		*m = t->m;
 	const struct model_config	*c = &m->cfg;
@@ -346,26 +352,48 @@ transformer_batch(struct transformer *t, const int32_t *tok, int n, int pos,
 		transformer_matmul(t, t->xb2, ldd, &lw->w_down, t->hb, ldh);
 		transformer_residual(t);
 	}
-	if (!logits)
+	if (logits == TL_NONE)
 		return;
-	/* the classifier reads only the last token */
 	{
 		const struct mat	*out = &m->output;
-		float			*x = t->x + (n - 1) * ldd;
+		int			 first = logits == TL_LAST ? n - 1 : 0;
 
-		transformer_rmsnorm(t->x, x, m->output_norm, dim, c->norm_eps);
-		t->n_cur = 1;
+		/* normed rows first .. n - 1 of x, moved to the front */
+		for (int b = first; b < n; b++)
+			transformer_rmsnorm(t->x + (b - first) * ldd,
+			    t->x + b * ldd, m->output_norm, dim, c->norm_eps);
+		t->n_cur = n - first;
 		transformer_prep(t, t->x, ldd, dim, &out, 1);
-		transformer_matmul(t, t->logits, c->n_vocab, &m->output, t->x,
-		    ldd);
+		transformer_matmul(t, logits == TL_LAST ? t->logits :
+		    t->logits_all, c->n_vocab, &m->output, t->x, ldd);
 	}
 }
 
 const float *
 transformer_forward(struct transformer *t, int32_t token, int pos)
 {
-	transformer_batch(t, &token, 1, pos, 1);
+	transformer_batch(t, &token, 1, pos, TL_LAST);
 	return (t->logits);
+}
+
+int
+transformer_keep_logits(struct transformer *t, struct qerr *err)
+{
+	if (t->logits_all == NULL && (t->logits_all = malloc(
+	    (size_t)TRANSFORMER_BATCH * t->m->cfg.n_vocab *
+	    sizeof(float))) == NULL)
+		return (qerr_set(err, Q_ENOMEM, "out of memory for a batch's "
+		    "logits"));
+	return (Q_OK);
+}
+
+const float *
+transformer_prefill_all(struct transformer *t, const int32_t *tok, int n,
+    int pos)
+{
+	assert(t->logits_all != NULL && n >= 1 && n <= TRANSFORMER_BATCH);
+	transformer_batch(t, tok, n, pos, TL_ALL);
+	return (t->logits_all);
 }
 
 const float *
@@ -375,7 +403,8 @@ transformer_prefill(struct transformer *t, const int32_t *tok, int n,
 	for (int i = 0; i < n; i += TRANSFORMER_BATCH) {
 		int	k = n - i < TRANSFORMER_BATCH ? n - i : TRANSFORMER_BATCH;
 
-		transformer_batch(t, tok + i, k, pos + i, i + k == n);
+		transformer_batch(t, tok + i, k, pos + i, i + k == n ? TL_LAST :
+		    TL_NONE);
 	}
 	return (t->logits);
 }

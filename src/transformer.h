@@ -31,6 +31,8 @@ struct transformer {
 	int64_t			 ld_dim, ld_wide, ld_hid;
 	float			*att;		/* (n_heads, n_ctx) */
 	float			*logits;	/* (vocab) */
+	float			*logits_all;	/* (TRANSFORMER_BATCH, vocab),
+						 * if asked for */
 	float			*key_cache;	/* (layer, n_ctx, kv_dim) */
 	float			*value_cache;	/* (layer, n_ctx, kv_dim) */
 	float			*rope_freq;	/* (rope_dim / 2) */
@@ -61,6 +63,15 @@ const float *transformer_forward(struct transformer *t, int32_t token,
  * batch go through sgemm, whose sums may round differently from sgemv's. */
 const float *transformer_prefill(struct transformer *t, const int32_t *tok,
 	    int n, int pos);
+/* Allocates the logits of a whole batch, for transformer_prefill_all. */
+int	transformer_keep_logits(struct transformer *t, struct qerr *err);
+/* Runs tok[0..n) (1 <= n <= TRANSFORMER_BATCH) at positions pos.. as one
+ * batch and returns the logits after each, a row of vocab floats per
+ * token (token k's row the logits transformer_forward gives there, to the
+ * same exactness as transformer_prefill's); transformer_keep_logits must
+ * have been called. */
+const float *transformer_prefill_all(struct transformer *t,
+	    const int32_t *tok, int n, int pos);
 /* Bytes the run state takes (for reports). */
 uint64_t transformer_bytes(const struct model *m, int n_ctx);
 

@@ -163,9 +163,45 @@ run_split(const struct model *v, struct kpool *pool, const int32_t *ids,
 	transformer_free(&t);
 }
 
+/* transformer_prefill_all, a batch at a time, gives at every position
+ * the logits transformer_forward gives there. */
+static void
+check_all_logits(const struct model *v, int f32, const int32_t *ids, int n)
+{
+	struct transformer	 tf, tb;
+	struct qerr		 err;
+	int			 V = v->cfg.n_vocab;
+
+	assert_int_equal(transformer_init(&tf, v, n, &err), Q_OK);
+	assert_int_equal(transformer_init(&tb, v, n, &err), Q_OK);
+	assert_int_equal(transformer_keep_logits(&tb, &err), Q_OK);
+	for (int p0 = 0; p0 < n; p0 += TRANSFORMER_BATCH) {
+		int		 k = n - p0 < TRANSFORMER_BATCH ? n - p0 :
+				    TRANSFORMER_BATCH;
+		const float	*all = transformer_prefill_all(&tb, ids + p0, k,
+				    p0);
+
+		for (int j = 0; j < k; j++) {
+			const float *one = transformer_forward(&tf, ids[p0 + j],
+			    p0 + j);
+
+			for (int i = 0; i < V; i++)
+				if (f32 ? fabsf(all[j * V + i] - one[i]) >
+				    1e-4f * (1.0f + fabsf(one[i])) :
+				    all[j * V + i] != one[i])
+					fail_msg("%s: position %d logit %d: "
+					    "batch %.9g, alone %.9g",
+					    variant_name(v), p0 + j, i,
+					    all[j * V + i], one[i]);
+		}
+	}
+	transformer_free(&tf);
+	transformer_free(&tb);
+}
+
 /* A prompt run in batches (crossing TRANSFORMER_BATCH, after a few tokens
- * run singly, on one thread and on two) gives the logits and cache that
- * running it a token at a time does: bit for bit for the kernel table's
+ * run singly, on one thread and on two, and with every position's logits)
+ * gives the logits and cache that running it a token at a time does: bit for bit for the kernel table's
  * formats, to sgemm's rounding for f32. */
 static void
 test_prefill_matches_forward(void **state)
@@ -208,6 +244,7 @@ test_prefill_matches_forward(void **state)
 					    threads, i % V, got[i], want[i]);
 				}
 			}
+		check_all_logits(v, fmts[f] == KFMT_F32, ids, (int)n);
 		if (v != master)
 			model_free(v);
 	}
