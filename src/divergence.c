@@ -97,12 +97,23 @@ div_score_until(const struct model *ref, const struct model *var,
 	}
 	transformer_set_pool(&tr, pool);
 	transformer_set_pool(&tv, pool);
-	for (size_t pos = 0; pos + 1 < n_pos; pos++) {
-		int32_t		 tok = pos < n_prompt ? prompt[pos] :
-				    answer[pos - n_prompt];
-		const float	*lp = transformer_forward(&tr, tok, (int)pos);
-		const float	*lq = transformer_forward(&tv, tok, (int)pos);
-		int32_t		 next;
+	if ((rc = transformer_keep_logits(&tr, err)) != Q_OK ||
+	    (rc = transformer_keep_logits(&tv, err)) != Q_OK) {
+		transformer_free(&tr);
+		transformer_free(&tv);
+		return (rc);
+	}
+	/* the prompt but its last token in batches, unscored; then from
+	 * the prompt's last token on, batches scored position by position */
+	if (n_prompt > 1) {
+		transformer_prefill(&tr, prompt, (int)n_prompt - 1, 0);
+		transformer_prefill(&tv, prompt, (int)n_prompt - 1, 0);
+	}
+	for (size_t p0 = n_prompt - 1; p0 + 1 < n_pos; p0 += TRANSFORMER_BATCH) {
+		int32_t		 toks[TRANSFORMER_BATCH];
+		int		 n = n_pos - 1 - p0 < TRANSFORMER_BATCH ?
+				    (int)(n_pos - 1 - p0) : TRANSFORMER_BATCH;
+		const float	*bp, *bq;
 
 		if (stop != NULL && atomic_load(stop)) {
 			transformer_free(&tr);
@@ -111,13 +122,21 @@ div_score_until(const struct model *ref, const struct model *var,
 			out->first = -1;
 			return (qerr_set(err, Q_EUSAGE, "divergence: stopped"));
 		}
-		if (pos + 1 < n_prompt)
-			continue;
-		next = answer[pos + 1 - n_prompt];
-		kld += div_kld(lp, lq, V, &agree);
-		same += agree;
-		dlp += (lq[next] - div_lse(lq, V, &dummy)) -
-		    (lp[next] - div_lse(lp, V, &dummy));
+		for (int j = 0; j < n; j++)
+			toks[j] = p0 + j < n_prompt ? prompt[p0 + j] :
+			    answer[p0 + j - n_prompt];
+		bp = transformer_prefill_all(&tr, toks, n, (int)p0);
+		bq = transformer_prefill_all(&tv, toks, n, (int)p0);
+		for (int j = 0; j < n; j++) {
+			const float	*lp = bp + (size_t)j * V;
+			const float	*lq = bq + (size_t)j * V;
+			int32_t		 next = answer[p0 + j + 1 - n_prompt];
+
+			kld += div_kld(lp, lq, V, &agree);
+			same += agree;
+			dlp += (lq[next] - div_lse(lq, V, &dummy)) -
+			    (lp[next] - div_lse(lp, V, &dummy));
+		}
 	}
 	out->n = (int)n_answer;
 	out->kld = kld / n_answer;
