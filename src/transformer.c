@@ -96,19 +96,32 @@ transformer_softmax(float *x, int n)
 		x[i] /= sum;
 }
 
+/* cs[0..rope_dim) = cos and sin of pos * freq[i] for each pair i: once per
+ * token, for every layer and head. */
+static void
+transformer_rope_angles(float *cs, int rope_dim, const float *freq, int pos)
+{
+	for (int i = 0; i < rope_dim; i += 2) {
+		float a = pos * freq[i / 2];
+
+		cs[i] = cosf(a);
+		cs[i + 1] = sinf(a);
+	}
+}
+
 /* Rotates each pair (v[2i], v[2i+1]) of the leading rope_dim dims of every
- * head by pos * freq[i], the adjacent-pair RoPE of llama2.c and of
- * llama.cpp's Llama (whose converters permute Q/K rows to match). */
+ * head by its angle (cs from transformer_rope_angles), the adjacent-pair
+ * RoPE of llama2.c and of llama.cpp's Llama (whose converters permute Q/K
+ * rows to match). */
 static void
 transformer_rope(float *v, int n_heads, int head_size, int rope_dim,
-    const float *freq, int pos)
+    const float *cs)
 {
 	for (int h = 0; h < n_heads; h++) {
 		float *hv = v + h * head_size;
 
 		for (int i = 0; i < rope_dim; i += 2) {
-			float a = pos * freq[i / 2];
-			float c = cosf(a), s = sinf(a);
+			float c = cs[i], s = cs[i + 1];
 			float v0 = hv[i], v1 = hv[i + 1];
 
 			hv[i] = v0 * c - v1 * s;
@@ -140,7 +153,8 @@ transformer_bytes(const struct model *m, int n_ctx)
 	    TRANSFORMER_PAD(transformer_widest(c)) +
 	    2 * (uint64_t)TRANSFORMER_PAD(c->hidden_dim) + qdim) +
 	    (uint64_t)c->n_heads * n_ctx + c->n_vocab +
-	    2 * (uint64_t)c->n_layers * n_ctx * kvdim + c->rope_dim / 2;
+	    2 * (uint64_t)c->n_layers * n_ctx * kvdim + c->rope_dim / 2 +
+	    b * c->rope_dim;
 	/* plus each token's quantized activations: int8 values, scales,
 	 * sums and the f32 copy */
 	n += b * (TRANSFORMER_PAD(transformer_widest(c)) * 11 / 8 + 64);
@@ -178,12 +192,13 @@ transformer_init(struct transformer *t, const struct model *m, int n_ctx,
 	t->key_cache = calloc(cache, sizeof(float));
 	t->value_cache = calloc(cache, sizeof(float));
 	t->rope_freq = calloc(c->rope_dim / 2 + 1, sizeof(float));
+	t->rope_cs = calloc(b * c->rope_dim + 1, sizeof(float));
 	t->act = calloc(b, sizeof *t->act);
 	for (size_t i = 0; t->act != NULL && i < b; i++)
 		ok &= kact_init(&t->act[i], t->ld_wide) == Q_OK;
 	if (!t->x || !t->xb || !t->xb2 || !t->hb || !t->hb2 || !t->q ||
 	    !t->att || !t->logits || !t->key_cache || !t->value_cache ||
-	    !t->rope_freq || !t->act || !ok) {
+	    !t->rope_freq || !t->rope_cs || !t->act || !ok) {
 		transformer_free(t);
 		return (qerr_set(err, Q_ENOMEM, "out of memory for a %d-position "
 		    "context", n_ctx));
@@ -212,6 +227,7 @@ transformer_free(struct transformer *t)
 	free(t->key_cache);
 	free(t->value_cache);
 	free(t->rope_freq);
+	free(t->rope_cs);
 	for (int i = 0; t->act != NULL && i < TRANSFORMER_BATCH; i++)
 		kact_free(&t->act[i]);
 	free(t->act);
@@ -296,8 +312,11 @@ transformer_batch(struct transformer *t, const int32_t *tok, int n, int pos,
 	int64_t				 ldh = t->ld_hid;
 
 	t->n_cur = n;
-	for (int b = 0; b < n; b++)
+	for (int b = 0; b < n; b++) {
 		model_mat_row(&m->token_embd, tok[b], t->x + b * ldd);
+		transformer_rope_angles(t->rope_cs + (size_t)b * c->rope_dim,
+		    c->rope_dim, t->rope_freq, pos + b);
+	}
 	for (int l = 0; l < c->n_layers; l++) {
 		const struct layer_weights	*lw = &m->layers[l];
 		const struct mat		*qkv[3] = { &lw->wq, &lw->wk,
@@ -321,11 +340,13 @@ transformer_batch(struct transformer *t, const int32_t *tok, int n, int pos,
 		transformer_matmul(t, t->value_cache + off, kvdim, &lw->wv,
 		    t->xb, ldw);
 		for (int b = 0; b < n; b++) {
+			const float *cs = t->rope_cs + (size_t)b * c->rope_dim;
+
 			transformer_rope(t->q + (size_t)b * qdim, c->n_heads,
-			    c->head_size, c->rope_dim, t->rope_freq, pos + b);
+			    c->head_size, c->rope_dim, cs);
 			transformer_rope(t->key_cache + off +
 			    (size_t)b * kvdim, c->n_kv_heads, c->head_size,
-			    c->rope_dim, t->rope_freq, pos + b);
+			    c->rope_dim, cs);
 		}
 		for (int b = 0; b < n; b++)
 			transformer_attention(t, l, pos + b,

@@ -36,6 +36,8 @@ struct transformer {
 	float			*key_cache;	/* (layer, n_ctx, kv_dim) */
 	float			*value_cache;	/* (layer, n_ctx, kv_dim) */
 	float			*rope_freq;	/* (rope_dim / 2) */
+	float			*rope_cs;	/* (TRANSFORMER_BATCH, rope_dim)
+						 * each token's cos, sin pairs */
 	struct kact		*act;		/* (TRANSFORMER_BATCH) each token's
 						 * vector the next integer
 						 * products read, quantized once */
