@@ -8,6 +8,9 @@
 #   bench/run.sh engine     four variants of a stories42M-shaped model
 #                           decoding together on 2 threads against one
 #                           after another (--isolated): aggregate tokens/s
+#   bench/run.sh models     qcmp bench (pp128 and tg128, 1 and 2 threads)
+#                           on random-weight stories15M, stories42M and
+#                           stories110M shapes: issue #9's speed table
 #   bench/run.sh tui        the same four variants of a stories15M-shaped
 #                           model streaming in the workbench (in tmux)
 #                           against qcmp run: decode tokens/s of each, as
@@ -51,6 +54,17 @@ print("%-10s %s  aggregate %.1f tok/s" % (sys.argv[1], "  ".join(
     "%s %.1f tok/s" % (r["variant"], r["decode_tps"]) for r in rows),
     n * 1000 / wall))
 PY
+	done
+	;;
+models)
+	make -s bench/gen-model
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/qcmp-bench.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	for shape in stories15M stories42M stories110M; do
+		./bench/gen-model "$shape" "$tmp/$shape.gguf"
+		./qcmp bench -m "$tmp/$shape.gguf" -t 1,2 -p 128 -n 128 -r 5 \
+		    --variants f32,q8_0,q4_0,t2m,tq2_0 --format md
+		rm -f "$tmp/$shape.gguf"
 	done
 	;;
 tui)
@@ -115,7 +129,7 @@ print("sum    run %8.1f tok/s  tui %8.1f tok/s  tui/run %.3f" % (
 PY
 	;;
 *)
-	echo "usage: bench/run.sh kernels|variants|engine|tui" >&2
+	echo "usage: bench/run.sh kernels|variants|engine|models|tui" >&2
 	exit 2
 	;;
 esac
