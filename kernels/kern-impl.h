@@ -169,6 +169,7 @@ KERN_MATVEC_DECL(t2r16_matvec_avx512_gfni);
 	void fn(const void *restrict w, int64_t cols,			\
 	    const struct kact *restrict a, int n_vec, float *restrict y, \
 	    int64_t ldy, int64_t r0, int64_t r1)
+KERN_MATMAT_DECL(q4_0_matmat_avx512);
 KERN_MATMAT_DECL(q8_0r16_matmat_avx512);
 KERN_MATMAT_DECL(t2r16_matmat_avx512);
 KERN_MATMAT_DECL(t2r16_matmat_avx512_shift);

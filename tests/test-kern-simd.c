@@ -276,6 +276,14 @@ fill_plain_adv(enum kfmt fmt, void *rows, int64_t nblk)
 				    kind == 3 ? -127 : kind == 4 ? 0 :
 				    (int8_t)(uint8_t)rnd();
 			q->d = rnd_half((int)(rnd() % 8));
+		} else if (fmt == KFMT_Q4_0) {
+			block_q4_0 *q = (block_q4_0 *)rows + b;
+
+			/* nibbles 0 and 15 are the extremes -8 and +7 */
+			for (int i = 0; i < QK_Q4_0 / 2; i++)
+				q->qs[i] = kind == 1 ? 0x00 : kind == 2 ? 0xff :
+				    kind == 3 ? 0x88 : (uint8_t)rnd();
+			q->d = rnd_half((int)(rnd() % 8));
 		} else {
 			block_t2 *q = (block_t2 *)rows + b;
 
@@ -761,18 +769,19 @@ static void
 check_matmat(enum kfmt fmt, kern_matmat_fn mm, kern_matvec_fn mv,
     const char *isa, int *cases)
 {
-	static const int64_t cols_list[] = { 32, 288, 768, 2048 };
+	/* 8224 = 257 blocks: wider than the q4_0 kernel prepares */
+	static const int64_t cols_list[] = { 32, 288, 768, 2048, 8224 };
 	static const int64_t rows_list[] = { 1, 15, 16, 17, 48, 100 };
 	enum { NV = 9, LDY = 128 + 5 };
 	const struct kern_traits *kt = kern_get(fmt);
 	struct kact	 a[NV];
-	float		*x = malloc(2048 * sizeof(float));
+	float		*x = malloc(8224 * sizeof(float));
 	float		*yr = malloc(NV * LDY * sizeof(float));
 	float		*yg = malloc(NV * LDY * sizeof(float));
-	uint8_t		*plain = malloc(100 * 64 * kt->block_bytes);
+	uint8_t		*plain = malloc(100 * 257 * kt->block_bytes);
 
 	for (int v = 0; v < NV; v++)
-		assert_int_equal(kact_init(&a[v], 2048), Q_OK);
+		assert_int_equal(kact_init(&a[v], 8224), Q_OK);
 	for (size_t c = 0; c < sizeof cols_list / sizeof cols_list[0]; c++)
 	for (size_t ri = 0; ri < sizeof rows_list / sizeof rows_list[0]; ri++) {
 		int64_t	 cols = cols_list[c], rows = rows_list[ri];
@@ -781,7 +790,10 @@ check_matmat(enum kfmt fmt, kern_matmat_fn mm, kern_matvec_fn mv,
 		uint8_t	*w = buf + (ri % 2 ? 0 : 1);
 
 		fill_plain_adv(kt->base, plain, rows * nb);
-		pack_r16(fmt, plain, rows, nb, w);
+		if (kt->row_group > 1)
+			pack_r16(fmt, plain, rows, nb, w);
+		else
+			memcpy(w, plain, kern_mat_bytes(fmt, rows, cols));
 		for (int v = 0; v < NV; v++) {
 			fill_act(x, cols, (int)(v + c + ri) % 6);
 			kact_quantize_ref(&a[v], x, cols);

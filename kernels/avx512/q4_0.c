@@ -164,3 +164,125 @@ q4_0_matvec_avx512(const void *restrict vw, int64_t cols,
 	for (; r < r1; r++)
 		q4_0_rows(w + r * rb, rb, nb, a, y + r, 1);
 }
+
+/* Several vectors: their activations are prepared once per call (up to
+ * Q4_VECS at a time, for every group of the row), then each group of
+ * each row is unpacked once and meets every vector's prepared group.
+ * Every product is q4_0_step's in its order, so each result is the
+ * one-vector kernel's bit for bit. */
+#define Q4_VECS		4
+#define Q4_MROWS	4
+#define Q4_MAX_GROUPS	64	/* prepared on the stack: 64 KiB */
+
+/* Rows [0, R) against nv vectors whose groups are s[v * ng + g]. */
+static inline __attribute__((always_inline)) void
+q4_0_rows_prepared(const uint8_t *w, size_t rb, int64_t nb,
+    const struct q4_0_act *s, int64_t ng, int nv, float *y, int64_t ldy,
+    int R)
+{
+	const __m512i	 m4 = _mm512_set1_epi8(0x0f);
+	__m512		 acc[Q4_VECS][Q4_MROWS];
+
+	#pragma GCC unroll 8
+	for (int v = 0; v < nv; v++)
+		for (int r = 0; r < R; r++)
+			acc[v][r] = _mm512_setzero_ps();
+	for (int64_t g = 0; g < ng; g++) {
+		int64_t		 b = g * Q4_GROUP;
+		int		 n = nb - b < Q4_GROUP ? (int)(nb - b) : Q4_GROUP;
+		const uint8_t	*p = w + b * Q4_BB;
+
+		#pragma GCC unroll 4
+		for (int r = 0; r < R; r++) {
+			__m512i	l0, l1, x, h, lo, hi;
+			__m512	sw;
+
+			if (n == Q4_GROUP) {
+				l0 = _mm512_loadu_si512(p + r * rb);
+				l1 = _mm512_castsi128_si512(_mm_loadl_epi64(
+				    (const __m128i *)(p + r * rb + 64)));
+			} else {
+				l0 = _mm512_maskz_loadu_epi8(avx512_mask(
+				    (int64_t)n * Q4_BB), p + r * rb);
+				l1 = _mm512_setzero_si512();
+			}
+			x = _mm512_permutex2var_epi16(l0,
+			    _mm512_load_si512(q4_0_iq), l1);
+			h = _mm512_permutexvar_epi16(_mm512_load_si512(q4_0_id),
+			    l0);
+			sw = _mm512_cvtph_ps(_mm512_castsi512_si256(h));
+			lo = _mm512_and_si512(x, m4);
+			hi = _mm512_and_si512(_mm512_srli_epi16(x, 4), m4);
+			#pragma GCC unroll 4
+			for (int v = 0; v < nv; v++) {
+				const struct q4_0_act *sv = &s[v * ng + g];
+				__m512i	d = _mm512_dpbusd_epi32(sv->nc, lo,
+					    sv->lo);
+
+				d = _mm512_dpbusd_epi32(d, hi, sv->hi);
+				acc[v][r] = _mm512_fmadd_ps(
+				    _mm512_cvtepi32_ps(d),
+				    _mm512_mul_ps(sw, sv->da), acc[v][r]);
+			}
+		}
+	}
+	for (int v = 0; v < nv; v++)
+		avx512_sum8(acc[v], y + v * ldy, R);
+}
+
+/* Rows [r0, r1) against nv (constant where inlined) prepared vectors. */
+static inline __attribute__((always_inline)) void
+q4_0_prepared(const uint8_t *w, size_t rb, int64_t nb,
+    const struct q4_0_act *s, int64_t ng, int nv, float *y, int64_t ldy,
+    int64_t r0, int64_t r1)
+{
+	int64_t	r = r0;
+
+	for (; r + Q4_MROWS <= r1; r += Q4_MROWS)
+		q4_0_rows_prepared(w + r * rb, rb, nb, s, ng, nv, y + r, ldy,
+		    Q4_MROWS);
+	for (; r < r1; r++)
+		q4_0_rows_prepared(w + r * rb, rb, nb, s, ng, nv, y + r, ldy,
+		    1);
+}
+
+void
+q4_0_matmat_avx512(const void *restrict vw, int64_t cols,
+    const struct kact *restrict a, int n_vec, float *restrict y, int64_t ldy,
+    int64_t r0, int64_t r1)
+{
+	const uint8_t	*w = vw;
+	int64_t		 nb = cols / QK_Q4_0, ng = (nb + Q4_GROUP - 1) / Q4_GROUP;
+	size_t		 rb = (size_t)nb * sizeof(block_q4_0);
+	struct q4_0_act	 s[Q4_VECS * Q4_MAX_GROUPS];
+
+	assert(cols % QK_Q4_0 == 0);
+	for (int v0 = 0; v0 < n_vec; v0 += Q4_VECS) {
+		int	nv = n_vec - v0 < Q4_VECS ? n_vec - v0 : Q4_VECS;
+
+		if (ng > Q4_MAX_GROUPS) {	/* too wide to prepare */
+			for (int v = v0; v < v0 + nv; v++)
+				q4_0_matvec_avx512(vw, cols, &a[v], y + v * ldy,
+				    r0, r1);
+			continue;
+		}
+		for (int v = 0; v < nv; v++)
+			for (int64_t g = 0; g < ng; g++)
+				q4_0_prepare(&s[v * ng + g], &a[v0 + v],
+				    g * Q4_GROUP, nb - g * Q4_GROUP < Q4_GROUP ?
+				    (int)(nb - g * Q4_GROUP) : Q4_GROUP);
+		/* constant vector counts, so the loops unroll */
+		if (nv == 4)
+			q4_0_prepared(w, rb, nb, s, ng, 4, y + v0 * ldy, ldy,
+			    r0, r1);
+		else if (nv == 3)
+			q4_0_prepared(w, rb, nb, s, ng, 3, y + v0 * ldy, ldy,
+			    r0, r1);
+		else if (nv == 2)
+			q4_0_prepared(w, rb, nb, s, ng, 2, y + v0 * ldy, ldy,
+			    r0, r1);
+		else
+			q4_0_prepared(w, rb, nb, s, ng, 1, y + v0 * ldy, ldy,
+			    r0, r1);
+	}
+}

@@ -23,6 +23,7 @@ const struct kern_isa_kernels kern_avx512_kernels = {
 		[KFMT_T2MR16] = t2r16_matvec_avx512,
 	},
 	.matmat = {
+		[KFMT_Q4_0] = q4_0_matmat_avx512,
 		[KFMT_Q8_0R16] = q8_0r16_matmat_avx512,
 		[KFMT_T2R16] = t2r16_matmat_avx512,
 		[KFMT_T2MR16] = t2r16_matmat_avx512,
