@@ -2,8 +2,8 @@
 # tui.sh: the workbench driven in a real terminal (tmux send-keys and
 # capture-pane) on stories260K: answers streamed side by side equal
 # llama2.c's text, ratings land in the database at once, blind mode hides
-# the variants until all are rated, a resize mid-stream is survived, and
-# SIGTERM gives the terminal back.
+# the variants until all are rated, a resize mid-stream is survived,
+# SIGTERM gives the terminal back, and NO_COLOR leaves no colour.
 . "$(dirname "$0")/lib.sh"
 need models/stories260K.gguf reference/README.md
 command -v tmux >/dev/null || skip "tmux is needed to drive a terminal"
@@ -20,7 +20,7 @@ start() {	# start COLS ROWS ARGS...: qcmp tui in a new tmux server
 	n_sock=$((n_sock + 1))
 	T="tmux -u -S $TMP/tmux.$n_sock"
 	$T -f /dev/null new-session -d -x "$cols" -y "$rows" \
-	    "env $ENVS $QCMP_ABS tui -m $MODEL --db $DB $*; echo EXIT=\$?; stty -a > $TMP/stty.$n_sock; sleep 60"
+	    "env $ENVS ${EXTRA_ENV:-} $QCMP_ABS tui -m $MODEL --db $DB $*; echo EXIT=\$?; stty -a > $TMP/stty.$n_sock; sleep 60"
 }
 # the screen, with the line between panes as '|' (one byte, for cut and awk)
 snap() { $T capture-pane -p 2>/dev/null | sed 's/\xe2\x94\x82/|/g' > "$TMP/pane"; }
@@ -277,7 +277,31 @@ n=$(sql "SELECT count(*) FROM answers")
     fail "half-written answers: $got of $n"
 $T kill-server 2>/dev/null
 
-# 6. not a terminal: a clear error
+# 6. NO_COLOR: the same screen without a colour, set apart by attributes
+# (capture-pane -e keeps the escape sequences: SGR 30-37, 40-47, 90-107
+# and 38/48 are colours; 1, 4 and 7 bold, underline and reverse)
+colours() { grep -Eoc '(\[|;)(3[0-8]|4[0-8]|9[0-7]|10[0-7])(;|m)' "$TMP/esc"; }
+for nc in "" 1; do
+	EXTRA_ENV=${nc:+NO_COLOR=$nc}
+	start 100 30 --temp 0 -n 8
+	wait_for 'Enter: ask' 1 20 || fail "NO_COLOR=$nc: no prompt line"
+	$T send-keys Tab
+	sleep 0.3
+	$T capture-pane -e -p > "$TMP/esc"
+	if [ -z "$nc" ]; then
+		[ "$(colours)" -gt 0 ] && ok "in colour, the screen uses colours" ||
+		    fail "no colour escape sequences without NO_COLOR"
+	else
+		[ "$(colours)" -eq 0 ] &&
+		    grep -Eq '(\[|;)(1|4|7)(;|m)' "$TMP/esc" &&
+		    ok "NO_COLOR=1: no colour at all, bold/underline/reverse instead" ||
+		    fail "NO_COLOR=1: $(colours) colour sequences"
+	fi
+	$T kill-server 2>/dev/null
+done
+EXTRA_ENV=
+
+# 7. not a terminal: a clear error
 "$QCMP" tui -m "$MODEL" --db "$DB" < /dev/null > "$TMP/out" 2> "$TMP/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q 'must be a terminal' "$TMP/err" &&
