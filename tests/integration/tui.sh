@@ -3,7 +3,8 @@
 # capture-pane) on stories260K: answers streamed side by side equal
 # llama2.c's text, ratings land in the database at once, blind mode hides
 # the variants until all are rated, a resize mid-stream is survived,
-# SIGTERM gives the terminal back, and NO_COLOR leaves no colour.
+# SIGTERM gives the terminal back, NO_COLOR leaves no colour, and the
+# mouse wheel scrolls a pane.
 . "$(dirname "$0")/lib.sh"
 need models/stories260K.gguf reference/README.md
 command -v tmux >/dev/null || skip "tmux is needed to drive a terminal"
@@ -301,7 +302,43 @@ for nc in "" 1; do
 done
 EXTRA_ENV=
 
-# 7. not a terminal: a clear error
+# 7. the mouse wheel (xterm's SGR reports, as a terminal sends them)
+# scrolls the pane under the pointer, only that one, and back (the pane
+# bodies, rows 3-26, are compared: the footers change as divergence is
+# scored)
+start 100 30 --variants f32,q8_0 --temp 0 -n 1500
+wait_for 'Enter: ask' 1 20 || fail "wheel: no prompt line"
+$T send-keys -l "Once upon a time"
+$T send-keys Enter
+wait_for ' (length|eos|context)( |$)' 2 60 || fail "wheel: answers did not finish"
+snap
+cp "$TMP/pane" "$TMP/before"
+body() { cut -d'|' -f"$2" "$1" | sed -n '3,26p'; }
+$T send-keys -l "$(printf '\033[<64;10;10M')"
+i=0
+while snap && [ "$(body "$TMP/pane" 1)" = "$(body "$TMP/before" 1)" ] &&
+    [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ "$(body "$TMP/pane" 1)" != "$(body "$TMP/before" 1)" ] &&
+    [ "$(body "$TMP/pane" 2)" = "$(body "$TMP/before" 2)" ] &&
+    ok "the wheel scrolls the pane under the pointer, and only it" ||
+    fail "wheel up: the left pane did not move alone"
+$T send-keys -l "$(printf '\033[<65;10;10M')"
+i=0
+while snap && [ "$(sed -n '3,26p' "$TMP/pane")" != \
+    "$(sed -n '3,26p' "$TMP/before")" ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ "$(sed -n '3,26p' "$TMP/pane")" = "$(sed -n '3,26p' "$TMP/before")" ] &&
+    ok "wheel down scrolls it back" ||
+    fail "wheel down did not restore the pane's text"
+$T send-keys C-d
+$T kill-server 2>/dev/null
+
+# 8. not a terminal: a clear error
 "$QCMP" tui -m "$MODEL" --db "$DB" < /dev/null > "$TMP/out" 2> "$TMP/err"
 rc=$?
 [ $rc -eq 2 ] && grep -q 'must be a terminal' "$TMP/err" &&
