@@ -224,13 +224,17 @@ kpool_matmat(struct kpool *p, enum kfmt fmt, const void *w, int64_t rows,
 	const struct kern_traits *kt = kern_get(fmt);
 	struct kpool_job	j = { kt->matvec, kt->matmat, w, rows, cols, a,
 				    y, n_vec, ldy, 0 };
-	size_t			row_bytes = kern_row_bytes(fmt, cols);
 
-	/* tiles of about KPOOL_TILE_BYTES, whole grains of rows */
-	j.tile = (int64_t)(KPOOL_TILE_BYTES / (row_bytes ? row_bytes : 1)) /
-	    KPOOL_ROW_GRAIN * KPOOL_ROW_GRAIN;
-	if (j.tile < KPOOL_ROW_GRAIN)
-		j.tile = KPOOL_ROW_GRAIN;
+	/* without a several-vector kernel: tiles of about KPOOL_TILE_BYTES,
+	 * whole grains of rows (decoding, one vector, needs none) */
+	if (n_vec > 1 && j.mm == NULL) {
+		size_t	row_bytes = kern_row_bytes(fmt, cols);
+
+		j.tile = (int64_t)(KPOOL_TILE_BYTES / (row_bytes ? row_bytes :
+		    1)) / KPOOL_ROW_GRAIN * KPOOL_ROW_GRAIN;
+		if (j.tile < KPOOL_ROW_GRAIN)
+			j.tile = KPOOL_ROW_GRAIN;
+	}
 	if (p == NULL || p->n == 1 || rows <= KPOOL_ROW_GRAIN) {
 		kpool_rows(&j, 0, rows);
 		return;

@@ -2,8 +2,9 @@
  * bench-model.c: `qcmp bench -m FILE`, llama-bench's two measurements for
  * every variant and thread count: prompt processing (pp N: a prompt of N
  * tokens run from an empty context, in batches) and decoding (tg N: N
- * tokens run one at a time from an empty context), in tokens/s, the median of several runs with their minimum and maximum,
- * after one run that is not counted (it pages the weights in).
+ * tokens run one at a time from an empty context), in tokens/s: the
+ * median of several runs with their minimum and maximum, after one run
+ * that is not counted (it pages the weights in).
  */
 #include "config.h"
 

@@ -23,8 +23,8 @@
 #define ERE_NONE	(-1)
 
 enum ere_node_kind {
-	EN_CHAR, EN_ANY, EN_CLASS, EN_BOL, EN_EOL, EN_EMPTY,
-	EN_CAT,		/* children in order */
+	EN_CHAR, EN_ANY, EN_CLASS, EN_BOL, EN_EOL,
+	EN_CAT,		/* children in order (none: the empty string) */
 	EN_ALT,		/* children are the alternatives */
 	EN_REP		/* its one child, min..max times (max -1: no bound) */
 };
@@ -485,8 +485,6 @@ ere_gen(struct ere_gen *g, const struct ere_node *nodes, int n)
 		break;
 	case EN_EOL:
 		ere_emit(g, EO_EOL, 0);
-		break;
-	case EN_EMPTY:
 		break;
 	case EN_CAT:
 		for (k = e->child; k != ERE_NONE; k = nodes[k].next)

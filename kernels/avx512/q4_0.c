@@ -82,21 +82,47 @@ q4_0_prepare(struct q4_0_act *s, const struct kact *a, int64_t b, int n)
 	    (__mmask8)((1u << n) - 1), a->d + b)));
 }
 
+/* One group of one row unpacked: its low and high nibbles, each block's
+ * in its own 128-bit lane, and each lane's block scale. */
+struct q4_0_wgt {
+	__m512i	lo, hi;
+	__m512	dw;
+};
+
+/* The group in a row's 72 bytes (l0: 0..63, l1: 64..71). */
+static inline __attribute__((always_inline)) struct q4_0_wgt
+q4_0_unpack(__m512i l0, __m512i l1)
+{
+	const __m512i	m4 = _mm512_set1_epi8(0x0f);
+	struct q4_0_wgt	g;
+	__m512i		x, h;
+
+	x = _mm512_permutex2var_epi16(l0, _mm512_load_si512(q4_0_iq), l1);
+	h = _mm512_permutexvar_epi16(_mm512_load_si512(q4_0_id), l0);
+	g.dw = _mm512_cvtph_ps(_mm512_castsi512_si256(h));
+	g.lo = _mm512_and_si512(x, m4);
+	g.hi = _mm512_and_si512(_mm512_srli_epi16(x, 4), m4);
+	return (g);
+}
+
+/* acc plus an unpacked group times one vector's prepared group. */
+static inline __attribute__((always_inline)) __m512
+q4_0_meet(const struct q4_0_act *s, const struct q4_0_wgt *g, __m512 acc)
+{
+	__m512i	d = _mm512_dpbusd_epi32(s->nc, g->lo, s->lo);
+
+	d = _mm512_dpbusd_epi32(d, g->hi, s->hi);
+	return (_mm512_fmadd_ps(_mm512_cvtepi32_ps(d),
+	    _mm512_mul_ps(g->dw, s->da), acc));
+}
+
 /* One group of one row from its 72 bytes (l0: 0..63, l1: 64..71). */
 static inline __attribute__((always_inline)) __m512
 q4_0_step(const struct q4_0_act *s, __m512i l0, __m512i l1, __m512 acc)
 {
-	const __m512i	m4 = _mm512_set1_epi8(0x0f);
-	__m512i		x, h, d;
-	__m512		sc;
+	struct q4_0_wgt	g = q4_0_unpack(l0, l1);
 
-	x = _mm512_permutex2var_epi16(l0, _mm512_load_si512(q4_0_iq), l1);
-	h = _mm512_permutexvar_epi16(_mm512_load_si512(q4_0_id), l0);
-	sc = _mm512_mul_ps(_mm512_cvtph_ps(_mm512_castsi512_si256(h)), s->da);
-	d = _mm512_dpbusd_epi32(s->nc, _mm512_and_si512(x, m4), s->lo);
-	d = _mm512_dpbusd_epi32(d, _mm512_and_si512(_mm512_srli_epi16(x, 4),
-	    m4), s->hi);
-	return (_mm512_fmadd_ps(_mm512_cvtepi32_ps(d), sc, acc));
+	return (q4_0_meet(s, &g, acc));
 }
 
 /* Rows [0, R) of w (rb bytes apart) into y[0..R); nb blocks a row. */
@@ -167,9 +193,9 @@ q4_0_matvec_avx512(const void *restrict vw, int64_t cols,
 
 /* Several vectors: their activations are prepared once per call (up to
  * Q4_VECS at a time, for every group of the row), then each group of
- * each row is unpacked once and meets every vector's prepared group.
- * Every product is q4_0_step's in its order, so each result is the
- * one-vector kernel's bit for bit. */
+ * each row is unpacked once and meets every vector's prepared group
+ * through q4_0_step's own pieces, so each result is the one-vector
+ * kernel's bit for bit. */
 #define Q4_VECS		4
 #define Q4_MROWS	4
 #define Q4_MAX_GROUPS	64	/* prepared on the stack: 64 KiB */
@@ -180,7 +206,6 @@ q4_0_rows_prepared(const uint8_t *w, size_t rb, int64_t nb,
     const struct q4_0_act *s, int64_t ng, int nv, float *y, int64_t ldy,
     int R)
 {
-	const __m512i	 m4 = _mm512_set1_epi8(0x0f);
 	__m512		 acc[Q4_VECS][Q4_MROWS];
 
 	#pragma GCC unroll 8
@@ -194,8 +219,8 @@ q4_0_rows_prepared(const uint8_t *w, size_t rb, int64_t nb,
 
 		#pragma GCC unroll 4
 		for (int r = 0; r < R; r++) {
-			__m512i	l0, l1, x, h, lo, hi;
-			__m512	sw;
+			__m512i		l0, l1;
+			struct q4_0_wgt	gw;
 
 			if (n == Q4_GROUP) {
 				l0 = _mm512_loadu_si512(p + r * rb);
@@ -206,24 +231,11 @@ q4_0_rows_prepared(const uint8_t *w, size_t rb, int64_t nb,
 				    (int64_t)n * Q4_BB), p + r * rb);
 				l1 = _mm512_setzero_si512();
 			}
-			x = _mm512_permutex2var_epi16(l0,
-			    _mm512_load_si512(q4_0_iq), l1);
-			h = _mm512_permutexvar_epi16(_mm512_load_si512(q4_0_id),
-			    l0);
-			sw = _mm512_cvtph_ps(_mm512_castsi512_si256(h));
-			lo = _mm512_and_si512(x, m4);
-			hi = _mm512_and_si512(_mm512_srli_epi16(x, 4), m4);
+			gw = q4_0_unpack(l0, l1);
 			#pragma GCC unroll 4
-			for (int v = 0; v < nv; v++) {
-				const struct q4_0_act *sv = &s[v * ng + g];
-				__m512i	d = _mm512_dpbusd_epi32(sv->nc, lo,
-					    sv->lo);
-
-				d = _mm512_dpbusd_epi32(d, hi, sv->hi);
-				acc[v][r] = _mm512_fmadd_ps(
-				    _mm512_cvtepi32_ps(d),
-				    _mm512_mul_ps(sw, sv->da), acc[v][r]);
-			}
+			for (int v = 0; v < nv; v++)
+				acc[v][r] = q4_0_meet(&s[v * ng + g], &gw,
+				    acc[v][r]);
 		}
 	}
 	for (int v = 0; v < nv; v++)
