@@ -178,5 +178,11 @@ KERN_QUANT_DECL(t2r16_quantize_ref);
 KERN_QUANT_DECL(t2mr16_quantize_ref);
 KERN_DEQUANT_DECL(t2r16_dequantize_ref);
 KERN_DEQUANT_DECL(q8_0r16_dequantize_ref);
+/* Row r (< 16) of one group of q8_0r16 or t2r16: n floats into y, each
+ * equal to that row's value in the group's *_dequantize_ref. */
+void	q8_0r16_row_dequantize_ref(const void *restrict g, int r,
+	    float *restrict y, int64_t n);
+void	t2r16_row_dequantize_ref(const void *restrict g, int r,
+	    float *restrict y, int64_t n);
 
 #endif

@@ -171,6 +171,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.base = KFMT_Q8_0,
 		.matrix_fmt = KFMT_Q8_0R16,
 		.to_float = q8_0r16_dequantize_ref,
+		.group_row_to_float = q8_0r16_row_dequantize_ref,
 		.from_float_ref = q8_0r16_quantize_ref,
 		.from_float = q8_0r16_quantize_ref,
 		.int_act = 1,
@@ -187,6 +188,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.base = KFMT_T2,
 		.matrix_fmt = KFMT_T2R16,
 		.to_float = t2r16_dequantize_ref,
+		.group_row_to_float = t2r16_row_dequantize_ref,
 		.from_float_ref = t2r16_quantize_ref,
 		.from_float = t2r16_quantize_ref,
 		.int_act = 1,
@@ -203,6 +205,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.base = KFMT_T2M,
 		.matrix_fmt = KFMT_T2MR16,
 		.to_float = t2r16_dequantize_ref,
+		.group_row_to_float = t2r16_row_dequantize_ref,
 		.from_float_ref = t2mr16_quantize_ref,
 		.from_float = t2mr16_quantize_ref,
 		.int_act = 1,
@@ -269,6 +272,22 @@ kern_row_bytes(enum kfmt fmt, int64_t n)
 	t = kern_get(fmt);
 	assert(n >= 0 && n % t->block_len == 0);
 	return ((size_t)(n / t->block_len) * t->block_bytes);
+}
+
+void
+kern_row_to_float(enum kfmt fmt, const void *w, int64_t row, int64_t n,
+    float *y)
+{
+	const struct kern_traits	*t = kern_get(fmt);
+	int64_t				 rg = t->row_group;
+
+	if (rg == 1) {
+		t->to_float((const uint8_t *)w + kern_row_bytes(fmt, n) *
+		    (size_t)row, y, n);
+		return;
+	}
+	t->group_row_to_float((const uint8_t *)w + kern_mat_bytes(fmt,
+	    row / rg * rg, n), (int)(row % rg), y, n);
 }
 
 size_t

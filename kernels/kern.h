@@ -89,6 +89,9 @@ struct kern_traits {
 	/* n weights (a whole number of blocks) from x to y */
 	void		(*to_float)(const void *restrict x, float *restrict y,
 			    int64_t n);
+	/* for row_group > 1: row r of the group at g, n weights, to y */
+	void		(*group_row_to_float)(const void *restrict g, int r,
+			    float *restrict y, int64_t n);
 	/* scalar reference quantizer of one row: n floats into blocks */
 	void		(*from_float_ref)(const float *restrict x,
 			    void *restrict y, int64_t n);
@@ -108,6 +111,10 @@ struct kern_traits {
 const struct kern_traits *kern_get(enum kfmt fmt);
 /* The format named name ("q8_0"), or -1. */
 int	kern_find(const char *name);
+/* Row row of the matrix of fmt at w whose rows have n weights (whole
+ * blocks), as n floats into y; interleaved layouts too. */
+void	kern_row_to_float(enum kfmt fmt, const void *w, int64_t row, int64_t n,
+	    float *y);
 /* Bytes taken by n weights of fmt; n must be a whole number of blocks.
  * For an interleaved format, a row's share (bits_per_weight * n / 8). */
 size_t	kern_row_bytes(enum kfmt fmt, int64_t n);

@@ -72,12 +72,7 @@ model_mat_f32(struct mat *w, const void *data, int rows, int cols)
 void
 model_mat_row(const struct mat *w, int row, float *out)
 {
-	const struct kern_traits	*kt = kern_get(w->fmt);
-	size_t				 rb = kern_row_bytes(w->fmt, w->cols);
-
-	assert(kt->row_group == 1);	/* embeddings keep a row format */
-	kt->to_float((const uint8_t *)w->data + (size_t)row * rb, out,
-	    w->cols);
+	kern_row_to_float(w->fmt, w->data, row, w->cols, out);
 }
 
 /* Large buffers are mapped on their own and offered transparent huge

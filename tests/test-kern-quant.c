@@ -486,6 +486,45 @@ test_interleaved_groups(void **state)
 	free(plain);
 }
 
+/* A row of an interleaved matrix read on its own (kern_row_to_float, the
+ * token lookup of a tied embedding) is that row quantized by the row
+ * format and dequantized by the row format's reference, in whole groups
+ * and in a last partial group; row formats read the same way. */
+static void
+test_interleaved_rows(void **state)
+{
+	enum { ROWS = 37, N = 96 };
+	float	*x = calloc(48 * N, sizeof(float));
+	float	 want[N], got[N];
+	uint8_t	*plain = malloc(N * 2);
+	uint8_t	*m = malloc(kern_mat_bytes(KFMT_Q8_0R16, ROWS, N));
+
+	(void)state;
+	for (int f = 0; f < KFMT_COUNT; f++) {
+		const struct kern_traits *kt = kern_get((enum kfmt)f);
+		const struct kern_traits *bt = kern_get(kt->base);
+		int64_t	 rg = kt->row_group;
+
+		if (kt->block_len != 32)
+			continue;
+		for (int r = 0; r < ROWS; r++)
+			fill_random(x + r * N, N, r % 13);
+		for (int64_t g = 0; g < ROWS; g += rg)
+			kt->from_float_ref(x + g * N, m + kern_mat_bytes(
+			    (enum kfmt)f, g, N), N);
+		for (int r = 0; r < ROWS; r++) {
+			bt->from_float_ref(x + r * N, plain, N);
+			bt->to_float(plain, want, N);
+			memset(got, 0xff, sizeof got);
+			kern_row_to_float((enum kfmt)f, m, r, N, got);
+			assert_memory_equal(got, want, sizeof want);
+		}
+	}
+	free(x);
+	free(plain);
+	free(m);
+}
+
 /* A q8_0 quantizer that differs from the reference only in rounding
  * ties to even: the halves rows must tell them apart, or they could not
  * catch a twin that rounds a tie the wrong way. */
@@ -699,6 +738,7 @@ main(void)
 		cmocka_unit_test_teardown(test_random_rows, tq_restore),
 		cmocka_unit_test_teardown(test_adversarial_rows, tq_restore),
 		cmocka_unit_test_teardown(test_interleaved_groups, tq_restore),
+		cmocka_unit_test(test_interleaved_rows),
 		cmocka_unit_test(test_ties_are_sharp),
 		cmocka_unit_test_teardown(test_t2m_sums, tq_restore),
 	};

@@ -135,6 +135,25 @@ r16_dequantize(const struct r16_layout *l, const void *restrict vx,
 			}
 }
 
+/* Row r (< 16) of the group at vg, n floats. */
+static void
+r16_row_dequantize(const struct r16_layout *l, const void *restrict vg,
+    int r, float *restrict y, int64_t n)
+{
+	const uint8_t	*g = vg;
+	int64_t		 nb = n / QK_Q8_0;
+	uint16_t	 h;
+
+	assert(n % QK_Q8_0 == 0 && r >= 0 && r < Q8R16_ROWS);
+	for (int64_t b = 0; b < nb; b++)
+		for (int k = 0; k < QK_Q8_0; k++) {
+			int c = r16_code(l, g, nb, b, r, k, &h);
+
+			y[b * QK_Q8_0 + k] = (float)(c - l->offset) *
+			    kern_f16_to_f32(h);
+		}
+}
+
 static void
 r16_matvec(const struct r16_layout *l, const void *restrict w, int64_t cols,
     const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
@@ -209,6 +228,20 @@ void
 t2r16_dequantize_ref(const void *restrict x, float *restrict y, int64_t n)
 {
 	r16_dequantize(&r16_t2, x, y, n);
+}
+
+void
+q8_0r16_row_dequantize_ref(const void *restrict g, int r, float *restrict y,
+    int64_t n)
+{
+	r16_row_dequantize(&r16_q8_0, g, r, y, n);
+}
+
+void
+t2r16_row_dequantize_ref(const void *restrict g, int r, float *restrict y,
+    int64_t n)
+{
+	r16_row_dequantize(&r16_t2, g, r, y, n);
 }
 
 void
