@@ -70,6 +70,12 @@ kern_abssum_exact(int64_t n, float lo, float hi)
 	    const struct kact *restrict a, float *restrict y, int64_t r0, \
 	    int64_t r1)
 
+/* Declares a several-vector kernel (kern_matmat_fn). */
+#define KERN_MATMAT_DECL(fn)						\
+	void fn(const void *restrict w, int64_t cols,			\
+	    const struct kact *restrict a, int n_vec, float *restrict y, \
+	    int64_t ldy, int64_t r0, int64_t r1)
+
 /* The entry points of an ISA's r16.c (the 16-row interleaved layouts),
  * over its r16_matvec(w, cols, a, y, r0, r1, row format's block bytes,
  * a block's code bytes, whether the layout is t2's). */
@@ -131,6 +137,8 @@ KERN_MATVEC_DECL(tq2_0_matvec_avx2);
 KERN_MATVEC_DECL(t2_matvec_avx2);
 KERN_MATVEC_DECL(q8_0r16_matvec_avx2);
 KERN_MATVEC_DECL(t2r16_matvec_avx2);
+KERN_MATMAT_DECL(q8_0r16_matmat_avx2);
+KERN_MATMAT_DECL(t2r16_matmat_avx2);
 /* Quantizers writing from_float_ref's bytes exactly (kernels/avx2/quant.c) */
 void	f16_quantize_avx2(const float *restrict x, void *restrict y,
 	    int64_t n);
@@ -164,11 +172,7 @@ KERN_MATVEC_DECL(t2r16_matvec_avx512);
 /* t2r16_matvec_avx512 is one of these: shifts and masks, or GFNI */
 KERN_MATVEC_DECL(t2r16_matvec_avx512_shift);
 KERN_MATVEC_DECL(t2r16_matvec_avx512_gfni);
-/* Several vectors at once (kern_matmat_fn), the same pair for t2r16 */
-#define KERN_MATMAT_DECL(fn)						\
-	void fn(const void *restrict w, int64_t cols,			\
-	    const struct kact *restrict a, int n_vec, float *restrict y, \
-	    int64_t ldy, int64_t r0, int64_t r1)
+/* Several vectors at once, the same pair for t2r16 */
 KERN_MATMAT_DECL(q4_0_matmat_avx512);
 KERN_MATMAT_DECL(q8_0r16_matmat_avx512);
 KERN_MATMAT_DECL(t2r16_matmat_avx512);
