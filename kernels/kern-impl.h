@@ -76,20 +76,28 @@ kern_abssum_exact(int64_t n, float lo, float hi)
 	    const struct kact *restrict a, int n_vec, float *restrict y, \
 	    int64_t ldy, int64_t r0, int64_t r1)
 
-/* The entry points of an ISA's r16.c (the 16-row interleaved layouts),
- * over its r16_matvec(w, cols, a, y, r0, r1, row format's block bytes,
- * a block's code bytes, whether the layout is t2's). */
-#define KERN_R16_MATVECS(isa)						\
-	KERN_MATVEC_DECL(q8_0r16_matvec_##isa)				\
+/* Entry points of an ISA's r16.c (the 16-row interleaved layouts) over
+ * its r16_matvec(w, cols, a, y, r0, r1, ...) and r16_matmat(w, cols, a,
+ * n_vec, y, ldy, r0, r1, ...), whose last arguments name the layout: t2
+ * 1 for t2r16 (t2's blocks and code bytes), 0 for q8_0r16. */
+#define KERN_R16_LAYOUT(t2)						\
+	(t2) ? sizeof(block_t2) : sizeof(block_q8_0),			\
+	(t2) ? T2R16_QBYTES : Q8R16_QBYTES, (t2)
+#define KERN_R16_MATVEC(fn, t2)						\
+	KERN_MATVEC_DECL(fn)						\
 	{								\
-		r16_matvec(w, cols, a, y, r0, r1, sizeof(block_q8_0),	\
-		    Q8R16_QBYTES, 0);					\
-	}								\
-	KERN_MATVEC_DECL(t2r16_matvec_##isa)				\
-	{								\
-		r16_matvec(w, cols, a, y, r0, r1, sizeof(block_t2),	\
-		    T2R16_QBYTES, 1);					\
+		r16_matvec(w, cols, a, y, r0, r1, KERN_R16_LAYOUT(t2));	\
 	}
+#define KERN_R16_MATMAT(fn, t2)						\
+	KERN_MATMAT_DECL(fn)						\
+	{								\
+		r16_matmat(w, cols, a, n_vec, y, ldy, r0, r1,		\
+		    KERN_R16_LAYOUT(t2));				\
+	}
+/* Both layouts' one-vector entry points, named for isa. */
+#define KERN_R16_MATVECS(isa)						\
+	KERN_R16_MATVEC(q8_0r16_matvec_##isa, 0)			\
+	KERN_R16_MATVEC(t2r16_matvec_##isa, 1)
 
 /* Scalar references (kernels/ref/): the truth. */
 KERN_MATVEC_DECL(f32_matvec_ref);

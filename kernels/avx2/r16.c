@@ -184,21 +184,5 @@ r16_matvec(const void *restrict w, int64_t cols, const struct kact *a,
 }
 
 KERN_R16_MATVECS(avx2)
-
-void
-q8_0r16_matmat_avx2(const void *restrict w, int64_t cols,
-    const struct kact *restrict a, int n_vec, float *restrict y, int64_t ldy,
-    int64_t r0, int64_t r1)
-{
-	r16_matmat(w, cols, a, n_vec, y, ldy, r0, r1, sizeof(block_q8_0),
-	    Q8R16_QBYTES, 0);
-}
-
-void
-t2r16_matmat_avx2(const void *restrict w, int64_t cols,
-    const struct kact *restrict a, int n_vec, float *restrict y, int64_t ldy,
-    int64_t r0, int64_t r1)
-{
-	r16_matmat(w, cols, a, n_vec, y, ldy, r0, r1, sizeof(block_t2),
-	    T2R16_QBYTES, 1);
-}
+KERN_R16_MATMAT(q8_0r16_matmat_avx2, 0)
+KERN_R16_MATMAT(t2r16_matmat_avx2, 1)

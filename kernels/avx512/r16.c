@@ -8,20 +8,8 @@
 #define R16_GFNI	0
 #include "r16.h"
 
-void
-q8_0r16_matvec_avx512(const void *restrict w, int64_t cols,
-    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
-{
-	r16_matvec(w, cols, a, y, r0, r1, sizeof(block_q8_0), Q8R16_QBYTES,
-	    0);
-}
-
-void
-t2r16_matvec_avx512_shift(const void *restrict w, int64_t cols,
-    const struct kact *restrict a, float *restrict y, int64_t r0, int64_t r1)
-{
-	r16_matvec(w, cols, a, y, r0, r1, sizeof(block_t2), T2R16_QBYTES, 1);
-}
+KERN_R16_MATVEC(q8_0r16_matvec_avx512, 0)
+KERN_R16_MATVEC(t2r16_matvec_avx512_shift, 1)
 
 void
 t2r16_matvec_avx512(const void *restrict w, int64_t cols,
@@ -31,23 +19,8 @@ t2r16_matvec_avx512(const void *restrict w, int64_t cols,
 	    t2r16_matvec_avx512_shift)(w, cols, a, y, r0, r1);
 }
 
-void
-q8_0r16_matmat_avx512(const void *restrict w, int64_t cols,
-    const struct kact *restrict a, int n_vec, float *restrict y, int64_t ldy,
-    int64_t r0, int64_t r1)
-{
-	r16_matmat(w, cols, a, n_vec, y, ldy, r0, r1, sizeof(block_q8_0),
-	    Q8R16_QBYTES, 0);
-}
-
-void
-t2r16_matmat_avx512_shift(const void *restrict w, int64_t cols,
-    const struct kact *restrict a, int n_vec, float *restrict y, int64_t ldy,
-    int64_t r0, int64_t r1)
-{
-	r16_matmat(w, cols, a, n_vec, y, ldy, r0, r1, sizeof(block_t2),
-	    T2R16_QBYTES, 1);
-}
+KERN_R16_MATMAT(q8_0r16_matmat_avx512, 0)
+KERN_R16_MATMAT(t2r16_matmat_avx512_shift, 1)
 
 void
 t2r16_matmat_avx512(const void *restrict w, int64_t cols,
