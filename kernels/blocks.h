@@ -147,6 +147,26 @@ r16_group(const void *w, int64_t r, int64_t nb, size_t block_bytes)
 #define T2R16_QBYTES	(Q8R16_ROWS * QK_T2 / 4)	/* 128 code bytes */
 
 /*
+ * Q4_0R16: q4_0's values with 16 rows interleaved, the layout q4_0's
+ * matrices are multiplied in where the ISA has a kernel for it.  Rows
+ * padded with zero rows to a multiple of 16; a group of nb blocks is
+ *	codes:	nb x 256 bytes, block b at 256 b: four chunks c of 64 bytes,
+ *		byte 4r + i of chunk c holding q4_0's code (value + 8) of
+ *		weight 4 (2c) + i of row r in its low nibble and of weight
+ *		4 (2c + 1) + i in its high one;
+ *	scales: nb x 16 fp16, block b's at nb * 256 + 32 b, row r at 2r;
+ *	padding to a multiple of 64 bytes (32 bytes when nb is odd).
+ * A chunk's nibbles, masked or shifted and masked, are the code chunks of
+ * two runs of 4 weights of all 16 rows, one dword a row; against a
+ * broadcast activation dword a pair of products is at most 2 * 15 * 127,
+ * so a block's 8 chunks add up in int16 (30480 at most) and subtracting
+ * 8 times the activation block sum undoes the offset.  A row's product is
+ * q4_0's reference bit for bit.  4.5 bits per weight as q4_0, plus the
+ * padding rows and, for an odd nb, 2 bytes a row.
+ */
+#define Q4R16_QBYTES	(Q8R16_ROWS * QK_Q4_0 / 2)	/* 256 code bytes */
+
+/*
  * Scalar references: the truth every faster kernel must reproduce.  n is a
  * weight count and must be a whole number of blocks (asserted).  Whatever
  * qcmp writes to disk comes from the *_quantize_ref functions.  Each
@@ -172,10 +192,13 @@ KERN_QUANT_DECL(tq1_0_quantize_ref);
 KERN_DEQUANT_DECL(tq1_0_dequantize_ref);
 KERN_QUANT_DECL(tq2_0_quantize_ref);
 KERN_DEQUANT_DECL(tq2_0_dequantize_ref);
-/* q8_0r16, t2r16 and t2mr16: one group of 16 rows (kern_traits.row_group) */
+/* q8_0r16, t2r16, t2mr16 and q4_0r16: one group of 16 rows
+ * (kern_traits.row_group) */
 KERN_QUANT_DECL(q8_0r16_quantize_ref);
 KERN_QUANT_DECL(t2r16_quantize_ref);
 KERN_QUANT_DECL(t2mr16_quantize_ref);
+KERN_QUANT_DECL(q4_0r16_quantize_ref);
+KERN_DEQUANT_DECL(q4_0r16_dequantize_ref);
 KERN_DEQUANT_DECL(t2r16_dequantize_ref);
 KERN_DEQUANT_DECL(q8_0r16_dequantize_ref);
 /* Row r (< 16) of one group of q8_0r16 or t2r16: n floats into y, each
@@ -184,5 +207,16 @@ void	q8_0r16_row_dequantize_ref(const void *restrict g, int r,
 	    float *restrict y, int64_t n);
 void	t2r16_row_dequantize_ref(const void *restrict g, int r,
 	    float *restrict y, int64_t n);
+void	q4_0r16_row_dequantize_ref(const void *restrict g, int r,
+	    float *restrict y, int64_t n);
+/* nrows (<= 16) rows of the row format's blocks (n weights each) into one
+ * group g of q8_0r16, t2r16 (t2mr16 too) or q4_0r16, the bytes the
+ * layout's quantizer writes for the rows' values; the rest zero rows. */
+void	q8_0r16_pack_ref(const void *restrict rows, int nrows,
+	    void *restrict g, int64_t n);
+void	t2r16_pack_ref(const void *restrict rows, int nrows,
+	    void *restrict g, int64_t n);
+void	q4_0r16_pack_ref(const void *restrict rows, int nrows,
+	    void *restrict g, int64_t n);
 
 #endif

@@ -49,6 +49,7 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_Q8_0R16] = q8_0r16_matvec_ref,
 		[KFMT_T2R16] = t2r16_matvec_ref,
 		[KFMT_T2MR16] = t2r16_matvec_ref,
+		[KFMT_Q4_0R16] = q4_0r16_matvec_ref,
 	},
 	.to_float = {
 		[KFMT_F32] = f32_dequantize_ref,
@@ -63,6 +64,7 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_Q8_0R16] = q8_0r16_dequantize_ref,
 		[KFMT_T2R16] = t2r16_dequantize_ref,
 		[KFMT_T2MR16] = t2r16_dequantize_ref,
+		[KFMT_Q4_0R16] = q4_0r16_dequantize_ref,
 	},
 	.from_float = {
 		[KFMT_F32] = f32_quantize_ref,
@@ -77,6 +79,7 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_Q8_0R16] = q8_0r16_quantize_ref,
 		[KFMT_T2R16] = t2r16_quantize_ref,
 		[KFMT_T2MR16] = t2mr16_quantize_ref,
+		[KFMT_Q4_0R16] = q4_0r16_quantize_ref,
 	},
 };
 
@@ -240,6 +243,16 @@ kern_set_isa(enum kern_isa isa, struct qerr *err)
 		    dispatch_to_float((enum kfmt)f, isa));
 		kern_install_quant((enum kfmt)f,
 		    dispatch_from_float((enum kfmt)f, isa));
+	}
+	/* a row format's matrices take its interleaved layout only where
+	 * this ISA has a kernel of its own for the layout: q4_0's AVX-512
+	 * and NEON kernels beat the AVX2 or scalar q4_0r16 they would get */
+	for (int f = 0; f < KFMT_COUNT; f++) {
+		const struct kern_traits *kt = kern_get((enum kfmt)f);
+
+		if (kt->row_group > 1)
+			kern_set_matrix_fmt(kt->base, kt->matvec_isa == isa ?
+			    (enum kfmt)f : kt->base);
 	}
 	dispatch.act = kact_quantize_ref;
 	for (int i = isa; i > KISA_SCALAR; i--)

@@ -78,26 +78,32 @@ kern_abssum_exact(int64_t n, float lo, float hi)
 
 /* Entry points of an ISA's r16.c (the 16-row interleaved layouts) over
  * its r16_matvec(w, cols, a, y, r0, r1, ...) and r16_matmat(w, cols, a,
- * n_vec, y, ldy, r0, r1, ...), whose last arguments name the layout: t2
- * 1 for t2r16 (t2's blocks and code bytes), 0 for q8_0r16. */
-#define KERN_R16_LAYOUT(t2)						\
-	(t2) ? sizeof(block_t2) : sizeof(block_q8_0),			\
-	(t2) ? T2R16_QBYTES : Q8R16_QBYTES, (t2)
-#define KERN_R16_MATVEC(fn, t2)						\
+ * n_vec, y, ldy, r0, r1, ...), whose last arguments name the layout:
+ * its row format's block bytes, a block's code bytes and the layout's
+ * kind, one of these. */
+#define KERN_R16_Q8	0	/* q8_0r16 */
+#define KERN_R16_T2	1	/* t2r16 (t2mr16) */
+#define KERN_R16_Q4	2	/* q4_0r16 */
+#define KERN_R16_LAYOUT(kind)						\
+	(kind) == KERN_R16_T2 ? sizeof(block_t2) : (kind) ==		\
+	KERN_R16_Q4 ? sizeof(block_q4_0) : sizeof(block_q8_0),		\
+	(kind) == KERN_R16_T2 ? T2R16_QBYTES : (kind) == KERN_R16_Q4 ?	\
+	Q4R16_QBYTES : Q8R16_QBYTES, (kind)
+#define KERN_R16_MATVEC(fn, kind)					\
 	KERN_MATVEC_DECL(fn)						\
 	{								\
-		r16_matvec(w, cols, a, y, r0, r1, KERN_R16_LAYOUT(t2));	\
+		r16_matvec(w, cols, a, y, r0, r1, KERN_R16_LAYOUT(kind)); \
 	}
-#define KERN_R16_MATMAT(fn, t2)						\
+#define KERN_R16_MATMAT(fn, kind)					\
 	KERN_MATMAT_DECL(fn)						\
 	{								\
 		r16_matmat(w, cols, a, n_vec, y, ldy, r0, r1,		\
-		    KERN_R16_LAYOUT(t2));				\
+		    KERN_R16_LAYOUT(kind));				\
 	}
 /* Both layouts' one-vector entry points, named for isa. */
 #define KERN_R16_MATVECS(isa)						\
-	KERN_R16_MATVEC(q8_0r16_matvec_##isa, 0)			\
-	KERN_R16_MATVEC(t2r16_matvec_##isa, 1)
+	KERN_R16_MATVEC(q8_0r16_matvec_##isa, KERN_R16_Q8)		\
+	KERN_R16_MATVEC(t2r16_matvec_##isa, KERN_R16_T2)
 
 /* Scalar references (kernels/ref/): the truth. */
 KERN_MATVEC_DECL(f32_matvec_ref);
@@ -110,6 +116,7 @@ KERN_MATVEC_DECL(tq2_0_matvec_ref);
 KERN_MATVEC_DECL(t2_matvec_ref);
 KERN_MATVEC_DECL(q8_0r16_matvec_ref);
 KERN_MATVEC_DECL(t2r16_matvec_ref);
+KERN_MATVEC_DECL(q4_0r16_matvec_ref);
 
 void	t2_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
 void	t2m_quantize_ref(const float *restrict x, void *restrict y, int64_t n);
@@ -127,6 +134,9 @@ void	q8_0r16_quantize(const float *restrict x, void *restrict y,
 void	t2r16_quantize(const float *restrict x, void *restrict y,
 	    int64_t n);
 void	t2mr16_quantize(const float *restrict x, void *restrict y,
+	    int64_t n);
+/* q4_0r16's, through the active q4_0 quantizer */
+void	q4_0r16_quantize(const float *restrict x, void *restrict y,
 	    int64_t n);
 
 /* AVX2 + FMA + F16C twins (kernels/avx2/). */
@@ -147,6 +157,8 @@ KERN_MATVEC_DECL(q8_0r16_matvec_avx2);
 KERN_MATVEC_DECL(t2r16_matvec_avx2);
 KERN_MATMAT_DECL(q8_0r16_matmat_avx2);
 KERN_MATMAT_DECL(t2r16_matmat_avx2);
+KERN_MATVEC_DECL(q4_0r16_matvec_avx2);
+KERN_MATMAT_DECL(q4_0r16_matmat_avx2);
 /* Quantizers writing from_float_ref's bytes exactly (kernels/avx2/quant.c) */
 void	f16_quantize_avx2(const float *restrict x, void *restrict y,
 	    int64_t n);
@@ -239,6 +251,9 @@ extern const struct kern_isa_kernels kern_neon_kernels;
 void	kern_install(enum kfmt fmt, kern_matvec_fn fn, enum kern_isa isa,
 	    kern_matmat_fn mm,
 	    void (*to_float)(const void *restrict, float *restrict, int64_t));
+/* Makes layout the one fmt's matrices are multiplied in; dispatch.c
+ * calls it. */
+void	kern_set_matrix_fmt(enum kfmt fmt, enum kfmt layout);
 /* Makes fn fmt's active quantizer; dispatch.c calls it. */
 void	kern_install_quant(enum kfmt fmt, kern_quant_fn fn);
 

@@ -172,6 +172,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.matrix_fmt = KFMT_Q8_0R16,
 		.to_float = q8_0r16_dequantize_ref,
 		.group_row_to_float = q8_0r16_row_dequantize_ref,
+		.group_pack = q8_0r16_pack_ref,
 		.from_float_ref = q8_0r16_quantize_ref,
 		.from_float = q8_0r16_quantize_ref,
 		.int_act = 1,
@@ -189,6 +190,7 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.matrix_fmt = KFMT_T2R16,
 		.to_float = t2r16_dequantize_ref,
 		.group_row_to_float = t2r16_row_dequantize_ref,
+		.group_pack = t2r16_pack_ref,
 		.from_float_ref = t2r16_quantize_ref,
 		.from_float = t2r16_quantize_ref,
 		.int_act = 1,
@@ -206,11 +208,30 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.matrix_fmt = KFMT_T2MR16,
 		.to_float = t2r16_dequantize_ref,
 		.group_row_to_float = t2r16_row_dequantize_ref,
+		.group_pack = t2r16_pack_ref,
 		.from_float_ref = t2mr16_quantize_ref,
 		.from_float = t2mr16_quantize_ref,
 		.int_act = 1,
 		.matvec = t2r16_matvec_ref,
 		.matvec_ref = t2r16_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
+	},
+	[KFMT_Q4_0R16] = {
+		.name = "q4_0r16",
+		.block_len = QK_Q4_0,
+		.block_bytes = sizeof(block_q4_0),
+		.bits_per_weight = KERN_BPW(sizeof(block_q4_0), QK_Q4_0),
+		.row_group = Q8R16_ROWS,
+		.base = KFMT_Q4_0,
+		.matrix_fmt = KFMT_Q4_0R16,
+		.to_float = q4_0r16_dequantize_ref,
+		.group_row_to_float = q4_0r16_row_dequantize_ref,
+		.group_pack = q4_0r16_pack_ref,
+		.from_float_ref = q4_0r16_quantize_ref,
+		.from_float = q4_0r16_quantize_ref,
+		.int_act = 1,
+		.matvec = q4_0r16_matvec_ref,
+		.matvec_ref = q4_0r16_matvec_ref,
 		.matvec_isa = KISA_SCALAR,
 	},
 };
@@ -233,6 +254,13 @@ kern_install(enum kfmt fmt, kern_matvec_fn fn, enum kern_isa isa,
 	kern_traits[fmt].matmat = mm;
 	if (to_float != NULL)
 		kern_traits[fmt].to_float = to_float;
+}
+
+void
+kern_set_matrix_fmt(enum kfmt fmt, enum kfmt layout)
+{
+	assert((unsigned)fmt < KFMT_COUNT && (unsigned)layout < KFMT_COUNT);
+	kern_traits[fmt].matrix_fmt = layout;
 }
 
 void
@@ -288,6 +316,21 @@ kern_row_to_float(enum kfmt fmt, const void *w, int64_t row, int64_t n,
 	}
 	t->group_row_to_float((const uint8_t *)w + kern_mat_bytes(fmt,
 	    row / rg * rg, n), (int)(row % rg), y, n);
+}
+
+void
+kern_interleave(enum kfmt layout, const void *src, int64_t rows, int64_t n,
+    void *dst)
+{
+	const struct kern_traits	*t = kern_get(layout);
+	int64_t				 rg = t->row_group;
+	size_t				 rb = kern_row_bytes(t->base, n);
+
+	assert(rg > 1);
+	for (int64_t r = 0; r < rows; r += rg)
+		t->group_pack((const uint8_t *)src + rb * (size_t)r,
+		    (int)(rows - r < rg ? rows - r : rg), (uint8_t *)dst +
+		    kern_mat_bytes(layout, r, n), n);
 }
 
 size_t

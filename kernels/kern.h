@@ -24,6 +24,7 @@ enum kfmt {
 	KFMT_Q8_0R16,	/* q8_0's values, 16 rows interleaved (blocks.h) */
 	KFMT_T2R16,	/* t2's values, 16 rows interleaved */
 	KFMT_T2MR16,	/* t2m's values, the same layout */
+	KFMT_Q4_0R16,	/* q4_0's values, 16 rows interleaved */
 	KFMT_COUNT
 };
 
@@ -83,8 +84,9 @@ struct kern_traits {
 	 * interleaved layout repacks): users see base's name. */
 	enum kfmt	 base;
 	/* The layout whole-matrix products of this format's values run on
-	 * (itself, or an interleaved layout of it); matrices read row by
-	 * row (token embeddings) keep the format itself. */
+	 * (itself, or an interleaved layout of it where the active ISA has
+	 * a kernel of its own for that layout); matrices read row by row
+	 * (token embeddings) keep the format itself. */
 	enum kfmt	 matrix_fmt;
 	/* n weights (a whole number of blocks) from x to y */
 	void		(*to_float)(const void *restrict x, float *restrict y,
@@ -92,6 +94,10 @@ struct kern_traits {
 	/* for row_group > 1: row r of the group at g, n weights, to y */
 	void		(*group_row_to_float)(const void *restrict g, int r,
 			    float *restrict y, int64_t n);
+	/* for row_group > 1: nrows (<= row_group) rows of base's blocks,
+	 * n weights each, into the group at g, the rest zero rows */
+	void		(*group_pack)(const void *restrict rows, int nrows,
+			    void *restrict g, int64_t n);
 	/* scalar reference quantizer of one row: n floats into blocks */
 	void		(*from_float_ref)(const float *restrict x,
 			    void *restrict y, int64_t n);
@@ -115,6 +121,11 @@ int	kern_find(const char *name);
  * blocks), as n floats into y; interleaved layouts too. */
 void	kern_row_to_float(enum kfmt fmt, const void *w, int64_t row, int64_t n,
 	    float *y);
+/* The rows x rows of n weights of layout's base format at src, repacked
+ * into layout at dst (kern_mat_bytes(layout, rows, n) bytes): the values
+ * and bytes layout's quantizer would write for them. */
+void	kern_interleave(enum kfmt layout, const void *src, int64_t rows,
+	    int64_t n, void *dst);
 /* Bytes taken by n weights of fmt; n must be a whole number of blocks.
  * For an interleaved format, a row's share (bits_per_weight * n / 8). */
 size_t	kern_row_bytes(enum kfmt fmt, int64_t n);

@@ -373,16 +373,22 @@ stored_code(enum kfmt base, const uint8_t *blk, int k)
 {
 	if (base == KFMT_Q8_0)
 		return ((uint8_t)((const block_q8_0 *)blk)->qs[k] ^ 0x80);
+	if (base == KFMT_Q4_0)
+		return (k < 16 ? ((const block_q4_0 *)blk)->qs[k] & 15 :
+		    ((const block_q4_0 *)blk)->qs[k - 16] >> 4);
 	return ((((const block_t2 *)blk)->qs[k % 8] >> (2 * (k / 8))) & 3);
 }
 
-/* The 16-row interleaved layouts (q8_0r16, t2r16, t2mr16): the reference
- * writes its row format's blocks of each of the 16 rows where blocks.h's
- * layout puts them (q8_0: chunk j of block b holds weights 4j..4j+3 at
- * 512 b + 64 j + 4 r; t2: at 128 b + 64 (j / 4) + 4 r, bits 2 (j % 4);
- * fp16 scales after all quants; zero padding to 64 bytes), checked here
- * from the layout's definition; every ISA's quantizer writes those bytes
- * exactly and nothing around them. */
+/* The 16-row interleaved layouts (q8_0r16, t2r16, t2mr16, q4_0r16): the
+ * reference writes its row format's blocks of each of the 16 rows where
+ * blocks.h's layout puts them (q8_0: chunk j of block b holds weights
+ * 4j..4j+3 at 512 b + 64 j + 4 r; t2: at 128 b + 64 (j / 4) + 4 r, bits
+ * 2 (j % 4); q4_0: at 256 b + 64 (j / 2) + 4 r, bits 4 (j % 2); fp16
+ * scales after all quants; zero padding to 64 bytes), checked here from
+ * the layout's definition; every ISA's quantizer writes those bytes
+ * exactly and nothing around them.  A row format's matrices take the
+ * layout, or where the ISA has no kernel of its own for it, the row
+ * format itself. */
 static void
 test_interleaved_groups(void **state)
 {
@@ -397,8 +403,9 @@ test_interleaved_groups(void **state)
 	for (int f = 0; f < KFMT_COUNT; f++) {
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 		const struct kern_traits *bt = kern_get(kt->base);
-		int	 t2 = kt->base != KFMT_Q8_0;
-		size_t	 qb = t2 ? 128 : 512;
+		int	 t2 = kt->base == KFMT_T2 || kt->base == KFMT_T2M;
+		int	 q4 = kt->base == KFMT_Q4_0;
+		size_t	 qb = t2 ? 128 : q4 ? 256 : 512;
 
 		if (kt->row_group == 1)
 			continue;
@@ -406,7 +413,8 @@ test_interleaved_groups(void **state)
 		assert_true(kt->bits_per_weight == bt->bits_per_weight);
 		assert_int_equal(kt->block_len, bt->block_len);
 		assert_int_equal(bt->row_group, 1);
-		assert_int_equal(bt->matrix_fmt, f);
+		assert_true(bt->matrix_fmt == (enum kfmt)f || (bt->matrix_fmt ==
+		    kt->base && kt->matvec_isa != kern_isa()));
 		for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
 			int64_t	n = lens[l], nb = n / 32;
 			size_t	gb = kern_mat_bytes((enum kfmt)f, 16, n);
@@ -438,6 +446,9 @@ test_interleaved_groups(void **state)
 							int c = t2 ? want[b * qb +
 							    64 * (j / 4) + 4 * r +
 							    i] >> (2 * (j % 4)) & 3 :
+							    q4 ? want[b * qb +
+							    64 * (j / 2) + 4 * r +
+							    i] >> (4 * (j % 2)) & 15 :
 							    want[b * qb + 64 * j +
 							    4 * r + i];
 
@@ -489,7 +500,10 @@ test_interleaved_groups(void **state)
 /* A row of an interleaved matrix read on its own (kern_row_to_float, the
  * token lookup of a tied embedding) is that row quantized by the row
  * format and dequantized by the row format's reference, in whole groups
- * and in a last partial group; row formats read the same way. */
+ * and in a last partial group; row formats read the same way.  Rows
+ * quantized in the row format and repacked (kern_interleave, what the
+ * loader does to a GGUF file's matrices) are the layout's quantizer's
+ * bytes exactly, zero rows and padding included. */
 static void
 test_interleaved_rows(void **state)
 {
@@ -498,6 +512,8 @@ test_interleaved_rows(void **state)
 	float	 want[N], got[N];
 	uint8_t	*plain = malloc(N * 2);
 	uint8_t	*m = malloc(kern_mat_bytes(KFMT_Q8_0R16, ROWS, N));
+	uint8_t	*rows = malloc(ROWS * N * 2);
+	uint8_t	*packed = malloc(kern_mat_bytes(KFMT_Q8_0R16, ROWS, N));
 
 	(void)state;
 	for (int f = 0; f < KFMT_COUNT; f++) {
@@ -518,11 +534,21 @@ test_interleaved_rows(void **state)
 			memset(got, 0xff, sizeof got);
 			kern_row_to_float((enum kfmt)f, m, r, N, got);
 			assert_memory_equal(got, want, sizeof want);
+			memcpy(rows + kern_row_bytes(kt->base, N) * r, plain,
+			    kern_row_bytes(kt->base, N));
 		}
+		if (rg == 1)
+			continue;
+		memset(packed, 0x5a, kern_mat_bytes((enum kfmt)f, ROWS, N));
+		kern_interleave((enum kfmt)f, rows, ROWS, N, packed);
+		assert_memory_equal(packed, m, kern_mat_bytes((enum kfmt)f,
+		    ROWS, N));
 	}
 	free(x);
 	free(plain);
 	free(m);
+	free(rows);
+	free(packed);
 }
 
 /* A q8_0 quantizer that differs from the reference only in rounding

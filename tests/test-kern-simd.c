@@ -295,8 +295,8 @@ fill_plain_adv(enum kfmt fmt, void *rows, int64_t nblk)
 	}
 }
 
-/* Weight k of a plain block as the unsigned byte its layout stores
- * (q8_0: w ^ 0x80; t2: the code), and the block's scale. */
+/* Weight k of a plain block as the unsigned code its layout stores
+ * (q8_0: w ^ 0x80; t2, q4_0: the code), and the block's scale. */
 static int
 plain_code(enum kfmt fmt, const void *blk, int k, uint16_t *d)
 {
@@ -305,6 +305,11 @@ plain_code(enum kfmt fmt, const void *blk, int k, uint16_t *d)
 
 		*d = q->d;
 		return ((uint8_t)q->qs[k] ^ 0x80);
+	} else if (fmt == KFMT_Q4_0) {
+		const block_q4_0 *q = blk;
+
+		*d = q->d;
+		return (k < 16 ? q->qs[k] & 15 : q->qs[k - 16] >> 4);
 	} else {
 		const block_t2 *q = blk;
 
@@ -321,8 +326,9 @@ pack_r16(enum kfmt fmt, const void *plain, int64_t rows, int64_t nb,
 {
 	const struct kern_traits *kt = kern_get(fmt);
 	enum kfmt	base = kt->base;
-	int		t2 = base != KFMT_Q8_0;
-	size_t		bb = kt->block_bytes, qb = t2 ? 128 : 512;
+	int		t2 = base == KFMT_T2 || base == KFMT_T2M;
+	int		q4 = base == KFMT_Q4_0;
+	size_t		bb = kt->block_bytes, qb = t2 ? 128 : q4 ? 256 : 512;
 	size_t		gb = kern_mat_bytes(fmt, 16, nb * 32);
 
 	memset(g, 0, kern_mat_bytes(fmt, rows, nb * 32));
@@ -337,9 +343,13 @@ pack_r16(enum kfmt fmt, const void *plain, int64_t rows, int64_t nb,
 
 			for (int k = 0; k < 32; k++) {
 				int c = r < rows ? plain_code(base, blk, k,
-				    &d) : t2 ? 1 : 0x80;
+				    &d) : t2 ? 1 : q4 ? 8 : 0x80;
 
-				if (!t2)
+				if (q4)		/* 2 runs of 4 a chunk */
+					grp[b * qb + (k / 8) * 64 + rr * 4 +
+					    k % 4] |= (uint8_t)(c << 4 *
+					    (k / 4 % 2));
+				else if (!t2)
 					grp[b * qb + (k / 4) * 64 + rr * 4 +
 					    k % 4] = (uint8_t)c;
 				else

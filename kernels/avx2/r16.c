@@ -1,20 +1,22 @@
 /*
  * r16.c: the AVX2 twins of the 16-row interleaved layouts,
- * q8_0r16_matvec_ref and t2r16_matvec_ref (blocks.h has both layouts),
- * for one vector and for several.  A group's 16 rows are two registers of
- * 8 int32 lanes (the low and high 32 bytes of each 64-byte chunk), each
- * chunk multiplied by a broadcast activation dword with maddubs (u8 x s8
- * into saturating int16 pairs).  q8_0r16's stored w + 128 (up to 255)
- * cannot go in as it is: the weight is flipped back to w, its magnitude
- * |w| (128 for -128, right read as u8) is the unsigned operand and the
- * activation takes w's sign (activations are never -128, so that cannot
- * overflow): a pair is at most 2 * 128 * 127 = 32512, exact in int16, and
- * madd with ones widens each chunk to int32.  t2r16's codes c = t + 1
- * (0..3, a shift and a mask from their byte) go in as they are: a pair is
- * at most 2 * 3 * 127 = 762, so a block's 8 chunks add up in int16 (6096
- * at most) before one madd, and subtracting the activation block sum
- * undoes the + 1.  The float steps are the row format's reference's in
- * its order, so results equal it bit for bit.
+ * q8_0r16_matvec_ref, t2r16_matvec_ref and q4_0r16_matvec_ref (blocks.h
+ * has the layouts), for one vector and for several.  A group's 16 rows
+ * are two registers of 8 int32 lanes (the low and high 32 bytes of each
+ * 64-byte chunk), each chunk multiplied by a broadcast activation dword
+ * with maddubs (u8 x s8 into saturating int16 pairs).  q8_0r16's stored
+ * w + 128 (up to 255) cannot go in as it is: the weight is flipped back
+ * to w, its magnitude |w| (128 for -128, right read as u8) is the
+ * unsigned operand and the activation takes w's sign (activations are
+ * never -128, so that cannot overflow): a pair is at most 2 * 128 * 127 =
+ * 32512, exact in int16, and madd with ones widens each chunk to int32.
+ * t2r16's codes c = t + 1 (0..3, a shift and a mask from their byte) and
+ * q4_0r16's c = w + 8 (0..15, a mask or a shift and a mask) go in as they
+ * are: a pair is at most 2 * 3 * 127 = 762 or 2 * 15 * 127 = 3810, so a
+ * block's 8 chunks add up in int16 (6096 or 30480 at most) before one
+ * madd, and subtracting once or 8 times the activation block sum undoes
+ * the offset.  The float steps are the row format's reference's in its
+ * order, so results equal it bit for bit.
  * Several vectors (a prompt's tokens) take a group one half at a time:
  * each chunk is loaded and unpacked once and meets up to R16_VECS
  * vectors, whose lanes hold the same exact integers as one vector's would
@@ -39,7 +41,7 @@
  * the nv vectors a[0..nv) into s[0..nv). */
 AVX2_INLINE void
 r16_sums(const uint8_t *q, const struct kact *a, int nv, int64_t b, int hi,
-    int t2, __m256i *s)
+    int kind, __m256i *s)
 {
 	const __m256i	ones = _mm256_set1_epi16(1);
 	const int8_t	*x[R16_VECS];
@@ -49,7 +51,7 @@ r16_sums(const uint8_t *q, const struct kact *a, int nv, int64_t b, int hi,
 		x[v] = a[v].q + b * QK_Q8_0;
 		s[v] = _mm256_setzero_si256();
 	}
-	if (!t2) {
+	if (kind == KERN_R16_Q8) {
 		#pragma GCC unroll 8
 		for (int j = 0; j < 8; j++) {
 			__m256i	w = _mm256_xor_si256(_mm256_loadu_si256(
@@ -67,6 +69,34 @@ r16_sums(const uint8_t *q, const struct kact *a, int nv, int64_t b, int hi,
 				    _mm256_set1_epi32(xj), w)), ones));
 			}
 		}
+		return;
+	}
+	if (kind == KERN_R16_Q4) {
+		#pragma GCC unroll 4
+		for (int c = 0; c < 4; c++) {
+			__m256i	cv = _mm256_loadu_si256((const __m256i *)(q + 64 *
+				    c + 32 * hi));
+			__m256i	lo = _mm256_and_si256(cv, _mm256_set1_epi8(15));
+			__m256i	hn = _mm256_and_si256(_mm256_srli_epi16(cv, 4),
+				    _mm256_set1_epi8(15));
+
+			#pragma GCC unroll 4
+			for (int v = 0; v < nv; v++) {
+				int32_t	x0, x1;
+
+				memcpy(&x0, x[v] + 8 * c, sizeof x0);
+				memcpy(&x1, x[v] + 8 * c + 4, sizeof x1);
+				s[v] = _mm256_add_epi16(s[v], _mm256_add_epi16(
+				    _mm256_maddubs_epi16(lo,
+				    _mm256_set1_epi32(x0)),
+				    _mm256_maddubs_epi16(hn,
+				    _mm256_set1_epi32(x1))));
+			}
+		}
+		#pragma GCC unroll 4
+		for (int v = 0; v < nv; v++)
+			s[v] = _mm256_sub_epi32(_mm256_madd_epi16(s[v], ones),
+			    _mm256_set1_epi32(8 * a[v].sum[b]));
 		return;
 	}
 	#pragma GCC unroll 2
@@ -99,7 +129,7 @@ r16_sums(const uint8_t *q, const struct kact *a, int nv, int64_t b, int hi,
  * after them) against vectors a[0..nv): out[v * ld + 8 hi ..] */
 AVX2_INLINE void
 r16_half(const uint8_t *g, int64_t nb, size_t qb, const struct kact *a,
-    int nv, int hi, int t2, float *out, int64_t ld)
+    int nv, int hi, int kind, float *out, int64_t ld)
 {
 	const uint8_t	*sc = g + (size_t)nb * qb;
 	__m256		 acc[R16_VECS];
@@ -112,7 +142,7 @@ r16_half(const uint8_t *g, int64_t nb, size_t qb, const struct kact *a,
 		__m256	ws = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)
 			    (sc + (size_t)b * 32 + 16 * hi)));
 
-		r16_sums(g + (size_t)b * qb, a, nv, b, hi, t2, s);
+		r16_sums(g + (size_t)b * qb, a, nv, b, hi, kind, s);
 		#pragma GCC unroll 4
 		for (int v = 0; v < nv; v++)
 			acc[v] = _mm256_add_ps(acc[v], _mm256_mul_ps(
@@ -130,7 +160,7 @@ r16_half(const uint8_t *g, int64_t nb, size_t qb, const struct kact *a,
 AVX2_INLINE void
 r16_matmat(const void *restrict w, int64_t cols, const struct kact *a,
     int n_vec, float *restrict y, int64_t ldy, int64_t r0, int64_t r1,
-    size_t bb, size_t qb, int t2)
+    size_t bb, size_t qb, int kind)
 {
 	int64_t	nb = cols / QK_Q8_0;
 
@@ -152,19 +182,19 @@ r16_matmat(const void *restrict w, int64_t cols, const struct kact *a,
 			for (int hi = 0; hi < 2; hi++)
 				switch (nv) {
 				case 4:
-					r16_half(g, nb, qb, a + v0, 4, hi, t2,
+					r16_half(g, nb, qb, a + v0, 4, hi, kind,
 					    out, ld);
 					break;
 				case 3:
-					r16_half(g, nb, qb, a + v0, 3, hi, t2,
+					r16_half(g, nb, qb, a + v0, 3, hi, kind,
 					    out, ld);
 					break;
 				case 2:
-					r16_half(g, nb, qb, a + v0, 2, hi, t2,
+					r16_half(g, nb, qb, a + v0, 2, hi, kind,
 					    out, ld);
 					break;
 				default:
-					r16_half(g, nb, qb, a + v0, 1, hi, t2,
+					r16_half(g, nb, qb, a + v0, 1, hi, kind,
 					    out, ld);
 				}
 			for (int v = 0; out == tmp && v < nv; v++)
@@ -178,11 +208,13 @@ r16_matmat(const void *restrict w, int64_t cols, const struct kact *a,
 /* One vector: the several-vector kernel's arithmetic for n_vec = 1. */
 AVX2_INLINE void
 r16_matvec(const void *restrict w, int64_t cols, const struct kact *a,
-    float *restrict y, int64_t r0, int64_t r1, size_t bb, size_t qb, int t2)
+    float *restrict y, int64_t r0, int64_t r1, size_t bb, size_t qb, int kind)
 {
-	r16_matmat(w, cols, a, 1, y, 0, r0, r1, bb, qb, t2);
+	r16_matmat(w, cols, a, 1, y, 0, r0, r1, bb, qb, kind);
 }
 
 KERN_R16_MATVECS(avx2)
-KERN_R16_MATMAT(q8_0r16_matmat_avx2, 0)
-KERN_R16_MATMAT(t2r16_matmat_avx2, 1)
+KERN_R16_MATMAT(q8_0r16_matmat_avx2, KERN_R16_Q8)
+KERN_R16_MATMAT(t2r16_matmat_avx2, KERN_R16_T2)
+KERN_R16_MATVEC(q4_0r16_matvec_avx2, KERN_R16_Q4)
+KERN_R16_MATMAT(q4_0r16_matmat_avx2, KERN_R16_Q4)

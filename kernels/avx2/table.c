@@ -22,11 +22,13 @@ const struct kern_isa_kernels kern_avx2_kernels = {
 		[KFMT_Q8_0R16] = q8_0r16_matvec_avx2,
 		[KFMT_T2R16] = t2r16_matvec_avx2,
 		[KFMT_T2MR16] = t2r16_matvec_avx2,
+		[KFMT_Q4_0R16] = q4_0r16_matvec_avx2,
 	},
 	.matmat = {
 		[KFMT_Q8_0R16] = q8_0r16_matmat_avx2,
 		[KFMT_T2R16] = t2r16_matmat_avx2,
 		[KFMT_T2MR16] = t2r16_matmat_avx2,
+		[KFMT_Q4_0R16] = q4_0r16_matmat_avx2,
 	},
 	.to_float = {
 		[KFMT_F16] = f16_dequantize_avx2,
@@ -45,5 +47,6 @@ const struct kern_isa_kernels kern_avx2_kernels = {
 		[KFMT_Q8_0R16] = q8_0r16_quantize,
 		[KFMT_T2R16] = t2r16_quantize,
 		[KFMT_T2MR16] = t2mr16_quantize,
+		[KFMT_Q4_0R16] = q4_0r16_quantize,
 	},
 };

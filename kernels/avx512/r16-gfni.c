@@ -8,5 +8,5 @@
 #define R16_GFNI	1
 #include "r16.h"
 
-KERN_R16_MATVEC(t2r16_matvec_avx512_gfni, 1)
-KERN_R16_MATMAT(t2r16_matmat_avx512_gfni, 1)
+KERN_R16_MATVEC(t2r16_matvec_avx512_gfni, KERN_R16_T2)
+KERN_R16_MATMAT(t2r16_matmat_avx512_gfni, KERN_R16_T2)

@@ -8,8 +8,8 @@
 #define R16_GFNI	0
 #include "r16.h"
 
-KERN_R16_MATVEC(q8_0r16_matvec_avx512, 0)
-KERN_R16_MATVEC(t2r16_matvec_avx512_shift, 1)
+KERN_R16_MATVEC(q8_0r16_matvec_avx512, KERN_R16_Q8)
+KERN_R16_MATVEC(t2r16_matvec_avx512_shift, KERN_R16_T2)
 
 void
 t2r16_matvec_avx512(const void *restrict w, int64_t cols,
@@ -19,8 +19,8 @@ t2r16_matvec_avx512(const void *restrict w, int64_t cols,
 	    t2r16_matvec_avx512_shift)(w, cols, a, y, r0, r1);
 }
 
-KERN_R16_MATMAT(q8_0r16_matmat_avx512, 0)
-KERN_R16_MATMAT(t2r16_matmat_avx512_shift, 1)
+KERN_R16_MATMAT(q8_0r16_matmat_avx512, KERN_R16_Q8)
+KERN_R16_MATMAT(t2r16_matmat_avx512_shift, KERN_R16_T2)
 
 void
 t2r16_matmat_avx512(const void *restrict w, int64_t cols,
