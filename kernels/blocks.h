@@ -167,6 +167,16 @@ r16_group(const void *w, int64_t r, int64_t nb, size_t block_bytes)
 #define Q4R16_QBYTES	(Q8R16_ROWS * QK_Q4_0 / 2)	/* 256 code bytes */
 
 /*
+ * TQ2_0R16: tq2_0's values in T2R16's bytes, for T2R16's kernels where
+ * an ISA has no faster tq2_0 one: each 256-weight block becomes 8 t2
+ * blocks with the same codes and the block's scale in each, so a row's
+ * product is tq2_0's reference bit for bit (which adds 32-weight sums
+ * times dw * da in the same order).  2.5 bits per weight, not tq2_0's
+ * 2.0625: a block of this format is those 8 t2 blocks, 80 bytes.
+ */
+#define TQ2R16_BLOCK	(8 * sizeof(block_t2))
+
+/*
  * Scalar references: the truth every faster kernel must reproduce.  n is a
  * weight count and must be a whole number of blocks (asserted).  Whatever
  * qcmp writes to disk comes from the *_quantize_ref functions.  Each
@@ -199,6 +209,7 @@ KERN_QUANT_DECL(t2r16_quantize_ref);
 KERN_QUANT_DECL(t2mr16_quantize_ref);
 KERN_QUANT_DECL(q4_0r16_quantize_ref);
 KERN_DEQUANT_DECL(q4_0r16_dequantize_ref);
+KERN_QUANT_DECL(tq2_0r16_quantize_ref);
 KERN_DEQUANT_DECL(t2r16_dequantize_ref);
 KERN_DEQUANT_DECL(q8_0r16_dequantize_ref);
 /* Row r (< 16) of one group of q8_0r16 or t2r16: n floats into y, each
@@ -217,6 +228,8 @@ void	q8_0r16_pack_ref(const void *restrict rows, int nrows,
 void	t2r16_pack_ref(const void *restrict rows, int nrows,
 	    void *restrict g, int64_t n);
 void	q4_0r16_pack_ref(const void *restrict rows, int nrows,
+	    void *restrict g, int64_t n);
+void	tq2_0r16_pack_ref(const void *restrict rows, int nrows,
 	    void *restrict g, int64_t n);
 
 #endif

@@ -50,6 +50,7 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_T2R16] = t2r16_matvec_ref,
 		[KFMT_T2MR16] = t2r16_matvec_ref,
 		[KFMT_Q4_0R16] = q4_0r16_matvec_ref,
+		[KFMT_TQ2_0R16] = t2r16_matvec_ref,
 	},
 	.to_float = {
 		[KFMT_F32] = f32_dequantize_ref,
@@ -65,6 +66,7 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_T2R16] = t2r16_dequantize_ref,
 		[KFMT_T2MR16] = t2r16_dequantize_ref,
 		[KFMT_Q4_0R16] = q4_0r16_dequantize_ref,
+		[KFMT_TQ2_0R16] = t2r16_dequantize_ref,
 	},
 	.from_float = {
 		[KFMT_F32] = f32_quantize_ref,
@@ -80,6 +82,7 @@ static const struct kern_isa_kernels dispatch_scalar = {
 		[KFMT_T2R16] = t2r16_quantize_ref,
 		[KFMT_T2MR16] = t2mr16_quantize_ref,
 		[KFMT_Q4_0R16] = q4_0r16_quantize_ref,
+		[KFMT_TQ2_0R16] = tq2_0r16_quantize_ref,
 	},
 };
 
@@ -245,8 +248,9 @@ kern_set_isa(enum kern_isa isa, struct qerr *err)
 		    dispatch_from_float((enum kfmt)f, isa));
 	}
 	/* a row format's matrices take its interleaved layout only where
-	 * this ISA has a kernel of its own for the layout: q4_0's AVX-512
-	 * and NEON kernels beat the AVX2 or scalar q4_0r16 they would get */
+	 * this ISA has a kernel of its own for the layout: q4_0's and
+	 * tq2_0's AVX-512 and NEON kernels beat the AVX2 or scalar q4_0r16
+	 * and tq2_0r16 (t2r16's) they would get */
 	for (int f = 0; f < KFMT_COUNT; f++) {
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 

@@ -135,8 +135,10 @@ void	t2r16_quantize(const float *restrict x, void *restrict y,
 	    int64_t n);
 void	t2mr16_quantize(const float *restrict x, void *restrict y,
 	    int64_t n);
-/* q4_0r16's, through the active q4_0 quantizer */
+/* q4_0r16's and tq2_0r16's, through the active q4_0 and tq2_0 ones */
 void	q4_0r16_quantize(const float *restrict x, void *restrict y,
+	    int64_t n);
+void	tq2_0r16_quantize(const float *restrict x, void *restrict y,
 	    int64_t n);
 
 /* AVX2 + FMA + F16C twins (kernels/avx2/). */

@@ -234,6 +234,24 @@ static struct kern_traits kern_traits[KFMT_COUNT] = {
 		.matvec_ref = q4_0r16_matvec_ref,
 		.matvec_isa = KISA_SCALAR,
 	},
+	[KFMT_TQ2_0R16] = {
+		.name = "tq2_0r16",
+		.block_len = QK_TQ2_0,
+		.block_bytes = TQ2R16_BLOCK,
+		.bits_per_weight = KERN_BPW(TQ2R16_BLOCK, QK_TQ2_0),
+		.row_group = Q8R16_ROWS,
+		.base = KFMT_TQ2_0,
+		.matrix_fmt = KFMT_TQ2_0R16,
+		.to_float = t2r16_dequantize_ref,
+		.group_row_to_float = t2r16_row_dequantize_ref,
+		.group_pack = tq2_0r16_pack_ref,
+		.from_float_ref = tq2_0r16_quantize_ref,
+		.from_float = tq2_0r16_quantize_ref,
+		.int_act = 1,
+		.matvec = t2r16_matvec_ref,
+		.matvec_ref = t2r16_matvec_ref,
+		.matvec_isa = KISA_SCALAR,
+	},
 };
 
 const struct kern_traits *

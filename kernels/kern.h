@@ -25,6 +25,7 @@ enum kfmt {
 	KFMT_T2R16,	/* t2's values, 16 rows interleaved */
 	KFMT_T2MR16,	/* t2m's values, the same layout */
 	KFMT_Q4_0R16,	/* q4_0's values, 16 rows interleaved */
+	KFMT_TQ2_0R16,	/* tq2_0's values in t2r16's layout */
 	KFMT_COUNT
 };
 

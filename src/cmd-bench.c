@@ -223,7 +223,7 @@ bench_kernels(const int *threads, int n_threads, int reps,
 		x[i] = (float)rand() / RAND_MAX * 2.0f - 1.0f;
 	kact_quantize(&a, x, BENCH_COLS);
 	printf("CPU features: %s\n", kern_cpu_features());
-	printf("%-7s %-7s %-5s %7s %6s %3s %10s %8s\n", "format", "isa",
+	printf("%-8s %-7s %-5s %7s %6s %3s %10s %8s\n", "format", "isa",
 	    "data", "rows", "MiB", "thr", "G MAC/s", "GB/s");
 	/* each row format, then the interleaved layout its matrices are
 	 * multiplied in (if it has one), so the two print side by side */
@@ -261,7 +261,7 @@ bench_kernels(const int *threads, int n_threads, int reps,
 					    pools[threads[ti]], (enum kfmt)f,
 					    w, rows, &a, y, reps);
 
-					printf("%-7s %-7s %-5s %7lld %6.1f %3d "
+					printf("%-8s %-7s %-5s %7lld %6.1f %3d "
 					    "%10.1f %8.1f\n", kt->name,
 					    kern_isa_name((enum kern_isa)isa),
 					    where[wi].name, (long long)rows,

@@ -177,7 +177,7 @@ info_cpu(void)
 	for (int f = 0; f < KFMT_COUNT; f++) {
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 
-		printf("  %-7s %-7s %3d-weight blocks of %2zu bytes, %.5g "
+		printf("  %-8s %-7s %3d-weight blocks of %2zu bytes, %.5g "
 		    "bits/weight\n", kt->name, kern_isa_name(kt->matvec_isa),
 		    kt->block_len, kt->block_bytes, kt->bits_per_weight);
 	}

@@ -366,33 +366,45 @@ test_adversarial_rows(void **state)
 	assert_true(tested > 0 || !kern_isa_available(KISA_AVX2));
 }
 
-/* The unsigned byte an interleaved layout stores for weight k of a
- * plain block of base (q8_0: w ^ 0x80; t2, t2m: the 2-bit code). */
+/* The unsigned code an interleaved layout stores for weight k of a plain
+ * row of base (q8_0: w ^ 0x80; t2, t2m, q4_0, tq2_0: the code), and in
+ * *d where the row keeps the scale of k's block. */
 static int
-stored_code(enum kfmt base, const uint8_t *blk, int k)
+stored_code(enum kfmt base, const uint8_t *row, int64_t k, const uint8_t **d)
 {
+	const struct kern_traits *bt = kern_get(base);
+	const uint8_t	*blk = row + (size_t)(k / bt->block_len) *
+			    bt->block_bytes;
+
+	k %= bt->block_len;
+	*d = blk;	/* the scale first, but for tq2_0 */
 	if (base == KFMT_Q8_0)
 		return ((uint8_t)((const block_q8_0 *)blk)->qs[k] ^ 0x80);
 	if (base == KFMT_Q4_0)
 		return (k < 16 ? ((const block_q4_0 *)blk)->qs[k] & 15 :
 		    ((const block_q4_0 *)blk)->qs[k - 16] >> 4);
+	if (base == KFMT_TQ2_0) {
+		*d = blk + offsetof(block_tq2_0, d);
+		return ((((const block_tq2_0 *)blk)->qs[k / 128 * 32 + k % 32] >>
+		    (2 * (k % 128 / 32))) & 3);
+	}
 	return ((((const block_t2 *)blk)->qs[k % 8] >> (2 * (k / 8))) & 3);
 }
 
-/* The 16-row interleaved layouts (q8_0r16, t2r16, t2mr16, q4_0r16): the
- * reference writes its row format's blocks of each of the 16 rows where
- * blocks.h's layout puts them (q8_0: chunk j of block b holds weights
- * 4j..4j+3 at 512 b + 64 j + 4 r; t2: at 128 b + 64 (j / 4) + 4 r, bits
- * 2 (j % 4); q4_0: at 256 b + 64 (j / 2) + 4 r, bits 4 (j % 2); fp16
- * scales after all quants; zero padding to 64 bytes), checked here from
- * the layout's definition; every ISA's quantizer writes those bytes
- * exactly and nothing around them.  A row format's matrices take the
- * layout, or where the ISA has no kernel of its own for it, the row
- * format itself. */
+/* The 16-row interleaved layouts (q8_0r16, t2r16, t2mr16, q4_0r16,
+ * tq2_0r16): the reference writes its row format's values of each of the
+ * 16 rows where blocks.h's layout puts them (q8_0: chunk j of 32-weight
+ * block b holds weights 4j..4j+3 at 512 b + 64 j + 4 r; t2 and tq2_0: at
+ * 128 b + 64 (j / 4) + 4 r, bits 2 (j % 4); q4_0: at 256 b + 64 (j / 2) +
+ * 4 r, bits 4 (j % 2); fp16 scales after all codes, one per 32 weights
+ * (tq2_0's repeated); zero padding to 64 bytes), checked here from the
+ * layout's definition; every ISA's quantizer writes those bytes exactly
+ * and nothing around them.  A row format's matrices take the layout, or
+ * where the ISA has no kernel of its own for it, the row format itself. */
 static void
 test_interleaved_groups(void **state)
 {
-	static const int64_t lens[] = { 32, 192, 288, 576, 1536, 2048 };
+	static const int64_t lens[] = { 32, 192, 256, 288, 576, 1536, 2048 };
 	float		*x = malloc(16 * 2048 * sizeof(float));
 	uint8_t		*want = malloc(16 * 2048 * 2);
 	uint8_t		*got = malloc(16 * 2048 * 2 + 64);
@@ -403,29 +415,37 @@ test_interleaved_groups(void **state)
 	for (int f = 0; f < KFMT_COUNT; f++) {
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 		const struct kern_traits *bt = kern_get(kt->base);
-		int	 t2 = kt->base == KFMT_T2 || kt->base == KFMT_T2M;
+		int	 t2 = kt->base == KFMT_T2 || kt->base == KFMT_T2M ||
+			    kt->base == KFMT_TQ2_0;
 		int	 q4 = kt->base == KFMT_Q4_0;
 		size_t	 qb = t2 ? 128 : q4 ? 256 : 512;
 
 		if (kt->row_group == 1)
 			continue;
 		assert_int_equal(kt->row_group, 16);
-		assert_true(kt->bits_per_weight == bt->bits_per_weight);
+		/* tq2_0r16 holds tq2_0's values in t2's 2.5 bits */
+		assert_true(kt->bits_per_weight == (kt->base == KFMT_TQ2_0 ?
+		    kern_get(KFMT_T2)->bits_per_weight : bt->bits_per_weight));
 		assert_int_equal(kt->block_len, bt->block_len);
 		assert_int_equal(bt->row_group, 1);
 		assert_true(bt->matrix_fmt == (enum kfmt)f || (bt->matrix_fmt ==
 		    kt->base && kt->matvec_isa != kern_isa()));
 		for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
 			int64_t	n = lens[l], nb = n / 32;
-			size_t	gb = kern_mat_bytes((enum kfmt)f, 16, n);
+			size_t	gb, codes;
 
-			assert_int_equal(gb, ((size_t)nb * 16 * bt->block_bytes
-			    + 63) / 64 * 64);
+			if (n % kt->block_len != 0)
+				continue;
+			gb = kern_mat_bytes((enum kfmt)f, 16, n);
+			codes = (size_t)(n / kt->block_len) * 16 *
+			    kt->block_bytes;
+			assert_int_equal(codes, (size_t)nb * (qb + 32));
+			assert_int_equal(gb, (codes + 63) / 64 * 64);
 			assert_int_equal(kern_mat_bytes((enum kfmt)f, 17, n),
 			    2 * gb);
 			assert_int_equal(kern_mat_bytes((enum kfmt)f, 0, n), 0);
 			assert_int_equal(kern_row_bytes((enum kfmt)f, n),
-			    kern_row_bytes(kt->base, n));
+			    codes / 16);
 			for (int kind = 0; kind < 15; kind++) {
 				for (int r = 0; r < 16; r++)
 					fill_random(x + r * n, n, kind + r);
@@ -437,33 +457,27 @@ test_interleaved_groups(void **state)
 				kt->from_float_ref(x, want, n);
 				for (int r = 0; r < 16; r++) {
 					bt->from_float_ref(x + r * n, plain, n);
-					for (int64_t b = 0; b < nb; b++) {
-						const uint8_t *blk = plain +
-						    b * bt->block_bytes;
+					for (int64_t k = 0; k < n; k++) {
+						int64_t	 b = k / 32;
+						int	 j = (int)(k % 32 / 4);
+						int	 i = (int)(k % 4);
+						const uint8_t *d;
+						int c = t2 ? want[b * qb +
+						    64 * (j / 4) + 4 * r +
+						    i] >> (2 * (j % 4)) & 3 :
+						    q4 ? want[b * qb +
+						    64 * (j / 2) + 4 * r +
+						    i] >> (4 * (j % 2)) & 15 :
+						    want[b * qb + 64 * j +
+						    4 * r + i];
 
-						for (int k = 0; k < 32; k++) {
-							int j = k / 4, i = k % 4;
-							int c = t2 ? want[b * qb +
-							    64 * (j / 4) + 4 * r +
-							    i] >> (2 * (j % 4)) & 3 :
-							    q4 ? want[b * qb +
-							    64 * (j / 2) + 4 * r +
-							    i] >> (4 * (j % 2)) & 15 :
-							    want[b * qb + 64 * j +
-							    4 * r + i];
-
-							assert_int_equal(c,
-							    stored_code(kt->base,
-							    blk, k));
-						}
-						/* both rows formats: the
-						 * scale's 2 bytes first */
+						assert_int_equal(c, stored_code(
+						    kt->base, plain, k, &d));
 						assert_memory_equal(want + nb *
-						    qb + b * 32 + 2 * r, blk, 2);
+						    qb + b * 32 + 2 * r, d, 2);
 					}
 				}
-				for (size_t i = (size_t)nb * 16 *
-				    bt->block_bytes; i < gb; i++)
+				for (size_t i = codes; i < gb; i++)
 					assert_int_equal(want[i], 0);
 				for (int isa = 1; isa < KISA_COUNT; isa++) {
 					size_t	off = 1 + rnd() % 7;
@@ -507,7 +521,7 @@ test_interleaved_groups(void **state)
 static void
 test_interleaved_rows(void **state)
 {
-	enum { ROWS = 37, N = 96 };
+	enum { ROWS = 37, N = 512 };
 	float	*x = calloc(48 * N, sizeof(float));
 	float	 want[N], got[N];
 	uint8_t	*plain = malloc(N * 2);
@@ -521,7 +535,7 @@ test_interleaved_rows(void **state)
 		const struct kern_traits *bt = kern_get(kt->base);
 		int64_t	 rg = kt->row_group;
 
-		if (kt->block_len != 32)
+		if (kt->block_len == 1)	/* floats: test-kern.c */
 			continue;
 		for (int r = 0; r < ROWS; r++)
 			fill_random(x + r * N, N, r % 13);

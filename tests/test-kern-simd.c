@@ -284,6 +284,14 @@ fill_plain_adv(enum kfmt fmt, void *rows, int64_t nblk)
 				q->qs[i] = kind == 1 ? 0x00 : kind == 2 ? 0xff :
 				    kind == 3 ? 0x88 : (uint8_t)rnd();
 			q->d = rnd_half((int)(rnd() % 8));
+		} else if (fmt == KFMT_TQ2_0) {
+			block_tq2_0 *q = (block_tq2_0 *)rows + b;
+
+			/* codes 0, 1, 2 and the 3 a file may hold */
+			for (int i = 0; i < QK_TQ2_0 / 4; i++)
+				q->qs[i] = kind == 1 ? 0x00 : kind == 2 ? 0xaa :
+				    kind == 3 ? 0xff : (uint8_t)rnd();
+			q->d = rnd_half((int)(rnd() % 8));
 		} else {
 			block_t2 *q = (block_t2 *)rows + b;
 
@@ -295,12 +303,22 @@ fill_plain_adv(enum kfmt fmt, void *rows, int64_t nblk)
 	}
 }
 
-/* Weight k of a plain block as the unsigned code its layout stores
- * (q8_0: w ^ 0x80; t2, q4_0: the code), and the block's scale. */
+/* Weight k of a plain row as the unsigned code its layout stores (q8_0:
+ * w ^ 0x80; t2, q4_0, tq2_0: the code), and its block's scale. */
 static int
-plain_code(enum kfmt fmt, const void *blk, int k, uint16_t *d)
+plain_code(enum kfmt fmt, const uint8_t *row, int64_t k, uint16_t *d)
 {
-	if (fmt == KFMT_Q8_0) {
+	const struct kern_traits *bt = kern_get(fmt);
+	const void	*blk = row + (size_t)(k / bt->block_len) * bt->block_bytes;
+
+	k %= bt->block_len;
+	if (fmt == KFMT_TQ2_0) {
+		const block_tq2_0 *q = blk;
+
+		*d = q->d;
+		return ((q->qs[k / 128 * 32 + k % 32] >> (2 * (k % 128 / 32))) &
+		    3);
+	} else if (fmt == KFMT_Q8_0) {
 		const block_q8_0 *q = blk;
 
 		*d = q->d;
@@ -318,17 +336,20 @@ plain_code(enum kfmt fmt, const void *blk, int k, uint16_t *d)
 	}
 }
 
-/* rows plain rows of fmt's row format into groups at g, as blocks.h
- * defines fmt; rows past the last are zero weights with zero scales. */
+/* rows plain rows of fmt's row format (nb blocks of 32 weights each)
+ * into groups at g, as blocks.h defines fmt; rows past the last are zero
+ * weights with zero scales. */
 static void
 pack_r16(enum kfmt fmt, const void *plain, int64_t rows, int64_t nb,
     uint8_t *g)
 {
 	const struct kern_traits *kt = kern_get(fmt);
 	enum kfmt	base = kt->base;
-	int		t2 = base == KFMT_T2 || base == KFMT_T2M;
+	int		t2 = base == KFMT_T2 || base == KFMT_T2M ||
+			    base == KFMT_TQ2_0;
 	int		q4 = base == KFMT_Q4_0;
-	size_t		bb = kt->block_bytes, qb = t2 ? 128 : q4 ? 256 : 512;
+	size_t		rb = kern_row_bytes(base, nb * 32);
+	size_t		qb = t2 ? 128 : q4 ? 256 : 512;
 	size_t		gb = kern_mat_bytes(fmt, 16, nb * 32);
 
 	memset(g, 0, kern_mat_bytes(fmt, rows, nb * 32));
@@ -337,13 +358,13 @@ pack_r16(enum kfmt fmt, const void *plain, int64_t rows, int64_t nb,
 		int	 rr = (int)(r % 16);
 
 		for (int64_t b = 0; b < nb; b++) {
-			const uint8_t	*blk = (const uint8_t *)plain +
-			    (size_t)(r * nb + b) * bb;
+			const uint8_t	*row = (const uint8_t *)plain +
+			    (size_t)r * rb;
 			uint16_t	 d = 0;
 
 			for (int k = 0; k < 32; k++) {
-				int c = r < rows ? plain_code(base, blk, k,
-				    &d) : t2 ? 1 : q4 ? 8 : 0x80;
+				int c = r < rows ? plain_code(base, row,
+				    32 * b + k, &d) : t2 ? 1 : q4 ? 8 : 0x80;
 
 				if (q4)		/* 2 runs of 4 a chunk */
 					grp[b * qb + (k / 8) * 64 + rr * 4 +
@@ -382,11 +403,16 @@ check_interleaved(enum kfmt fmt, kern_matvec_fn fn, const char *isa,
 	for (size_t ri = 0; ri < sizeof rows_list / sizeof rows_list[0]; ri++) {
 		int64_t	 cols = cols_list[c], rows = rows_list[ri];
 		int64_t	 nb = cols / 32;
-		size_t	 mb = kern_mat_bytes(fmt, rows, cols);
-		uint8_t	*buf = malloc(mb + 64);
-		uint8_t	*w = buf + (ri % 2 ? 0 : 1 + ri % 3);	/* odd too */
+		size_t	 mb;
+		uint8_t	*buf, *w;
 
-		fill_plain_adv(kt->base, plain, rows * nb);
+		if (cols % kt->block_len != 0)	/* tq2_0r16: 256s */
+			continue;
+		mb = kern_mat_bytes(fmt, rows, cols);
+		buf = malloc(mb + 64);
+		w = buf + (ri % 2 ? 0 : 1 + ri % 3);	/* odd too */
+		fill_plain_adv(kt->base, plain, rows * cols /
+		    kern_get(kt->base)->block_len);
 		pack_r16(fmt, plain, rows, nb, w);
 		for (int kind = 0; kind < 6; kind++) {
 			fill_act(x, cols, kind);
@@ -796,10 +822,14 @@ check_matmat(enum kfmt fmt, kern_matmat_fn mm, kern_matvec_fn mv,
 	for (size_t ri = 0; ri < sizeof rows_list / sizeof rows_list[0]; ri++) {
 		int64_t	 cols = cols_list[c], rows = rows_list[ri];
 		int64_t	 nb = cols / 32;
-		uint8_t	*buf = malloc(kern_mat_bytes(fmt, rows, cols) + 64);
-		uint8_t	*w = buf + (ri % 2 ? 0 : 1);
+		uint8_t	*buf, *w;
 
-		fill_plain_adv(kt->base, plain, rows * nb);
+		if (cols % kt->block_len != 0)	/* tq2_0r16: 256s */
+			continue;
+		buf = malloc(kern_mat_bytes(fmt, rows, cols) + 64);
+		w = buf + (ri % 2 ? 0 : 1);
+		fill_plain_adv(kt->base, plain, rows * cols /
+		    kern_get(kt->base)->block_len);
 		if (kt->row_group > 1)
 			pack_r16(fmt, plain, rows, nb, w);
 		else
@@ -880,34 +910,36 @@ test_matmat_twins(void **state)
 }
 
 /* Whole groups through the table's converters: a group quantized from
- * 16 rows (172 real weights padded to 192) dequantizes to the row
- * format's values of each row, and its product is the dot product over
- * the real weights. */
+ * 16 rows (172 real weights padded to 192, or 256 for tq2_0r16)
+ * dequantizes to the row format's values of each row, and its product
+ * is the dot product over the real weights. */
 static void
 test_interleaved_rows(void **state)
 {
-	int64_t		 n = 192;
-	float		*x = calloc((size_t)16 * n, sizeof(float));
-	float		*deq = malloc((size_t)16 * n * sizeof(float));
-	float		 row[192], act[192] = { 0 }, y[16];
-	uint8_t		 plain[192 / 32 * sizeof(block_q8_0)];
+	enum { NMAX = 256 };
+	float		*x = calloc((size_t)16 * NMAX, sizeof(float));
+	float		*deq = malloc((size_t)16 * NMAX * sizeof(float));
+	float		 row[NMAX], act[NMAX] = { 0 }, y[16];
+	uint8_t		 plain[NMAX / 32 * sizeof(block_q8_0)];
 	struct kact	 a;
 
-	assert_int_equal(kact_init(&a, n), Q_OK);
-	for (int r = 0; r < 16; r++)
-		for (int i = 0; i < 172; i++)
-			x[r * n + i] = rndf() * (r + 1);
+	assert_int_equal(kact_init(&a, NMAX), Q_OK);
 	for (int i = 0; i < 172; i++)
 		act[i] = rndf();
-	kact_quantize(&a, act, n);
+	kact_quantize(&a, act, NMAX);
 	for (int f = 0; f < KFMT_COUNT; f++) {
 		const struct kern_traits *kt = kern_get((enum kfmt)f);
 		const struct kern_traits *bt = kern_get(kt->base);
+		int64_t	 n = kern_pad((enum kfmt)f, 172);
 		uint8_t *g;
 
 		if (kt->row_group == 1)
 			continue;
-		assert_int_equal(kern_pad((enum kfmt)f, 172), n);
+		assert_true(n == 192 || (n == NMAX && kt->block_len == NMAX));
+		memset(x, 0, (size_t)16 * NMAX * sizeof(float));
+		for (int r = 0; r < 16; r++)
+			for (int i = 0; i < 172; i++)
+				x[r * n + i] = rndf() * (r + 1);
 		g = malloc(kern_mat_bytes((enum kfmt)f, 16, n));
 		kt->from_float_ref(x, g, n);
 		kt->to_float(g, deq, n);

@@ -23,12 +23,16 @@ const struct kern_isa_kernels kern_avx2_kernels = {
 		[KFMT_T2R16] = t2r16_matvec_avx2,
 		[KFMT_T2MR16] = t2r16_matvec_avx2,
 		[KFMT_Q4_0R16] = q4_0r16_matvec_avx2,
+		/* tq2_0r16 is t2r16's bytes; not in AVX-512's table, whose
+		 * tq2_0 kernel is the faster there */
+		[KFMT_TQ2_0R16] = t2r16_matvec_avx2,
 	},
 	.matmat = {
 		[KFMT_Q8_0R16] = q8_0r16_matmat_avx2,
 		[KFMT_T2R16] = t2r16_matmat_avx2,
 		[KFMT_T2MR16] = t2r16_matmat_avx2,
 		[KFMT_Q4_0R16] = q4_0r16_matmat_avx2,
+		[KFMT_TQ2_0R16] = t2r16_matmat_avx2,
 	},
 	.to_float = {
 		[KFMT_F16] = f16_dequantize_avx2,
@@ -48,5 +52,6 @@ const struct kern_isa_kernels kern_avx2_kernels = {
 		[KFMT_T2R16] = t2r16_quantize,
 		[KFMT_T2MR16] = t2mr16_quantize,
 		[KFMT_Q4_0R16] = q4_0r16_quantize,
+		[KFMT_TQ2_0R16] = tq2_0r16_quantize,
 	},
 };

@@ -275,3 +275,68 @@ R16_ENTRY_POINTS(t2r16, r16_t2, t2, KFMT_T2)
 R16_ENTRY_POINTS(q4_0r16, r16_q4_0, q4_0, KFMT_Q4_0)
 /* t2mr16 is t2r16 but for the quantizer */
 R16_QUANTIZERS(t2mr16, r16_t2, t2m, KFMT_T2M)
+
+/* n weights of tq2_0 rows at src as t2 blocks at dst: every 32 weights
+ * their codes and their 256-weight block's scale. */
+static void
+r16_tq2_0_as_t2(const void *restrict src, block_t2 *restrict dst, int64_t n)
+{
+	const block_tq2_0	*x = src;
+
+	assert(n % QK_TQ2_0 == 0);
+	for (int64_t b = 0; b < n / QK_TQ2_0; b++)
+		for (int j = 0; j < QK_TQ2_0 / QK_T2; j++) {
+			block_t2	*t = &dst[b * (QK_TQ2_0 / QK_T2) + j];
+
+			t->d = x[b].d;
+			memset(t->qs, 0, sizeof t->qs);
+			/* weight 32 j + m is at bits 2 (j % 4) of byte
+			 * 32 (j / 4) + m */
+			for (int m = 0; m < QK_T2; m++)
+				t->qs[m % 8] |= (uint8_t)(((x[b].qs[32 * (j / 4) +
+				    m] >> (2 * (j % 4))) & 3) << (2 * (m / 8)));
+		}
+}
+
+void
+tq2_0r16_pack_ref(const void *restrict rows, int nrows, void *restrict g,
+    int64_t n)
+{
+	size_t		 rb = (size_t)(n / QK_TQ2_0) * sizeof(block_tq2_0);
+	block_t2	*t = malloc((size_t)(nrows > 0 ? nrows : 1) *
+			    (size_t)(n / QK_T2) * sizeof *t);
+
+	assert(t != NULL);
+	for (int r = 0; r < nrows; r++)
+		r16_tq2_0_as_t2((const uint8_t *)rows + (size_t)r * rb,
+		    t + (size_t)r * (size_t)(n / QK_T2), n);
+	r16_pack(&r16_t2, t, nrows, g, n, t2_quantize_ref);
+	free(t);
+}
+
+/* 16 rows of floats through quant (tq2_0's), repacked */
+static void
+r16_tq2_0_quantize_with(const float *restrict x, void *restrict y, int64_t n,
+    kern_quant_fn quant)
+{
+	size_t	 rb = (size_t)(n / QK_TQ2_0) * sizeof(block_tq2_0);
+	uint8_t	*rows = malloc(Q8R16_ROWS * rb);
+
+	assert(n % QK_TQ2_0 == 0 && rows != NULL);
+	for (int r = 0; r < Q8R16_ROWS; r++)
+		quant(x + r * n, rows + (size_t)r * rb, n);
+	tq2_0r16_pack_ref(rows, Q8R16_ROWS, y, n);
+	free(rows);
+}
+
+void
+tq2_0r16_quantize_ref(const float *restrict x, void *restrict y, int64_t n)
+{
+	r16_tq2_0_quantize_with(x, y, n, tq2_0_quantize_ref);
+}
+
+void
+tq2_0r16_quantize(const float *restrict x, void *restrict y, int64_t n)
+{
+	r16_tq2_0_quantize_with(x, y, n, kern_get(KFMT_TQ2_0)->from_float);
+}
