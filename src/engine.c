@@ -4,7 +4,10 @@
  * queue guarded by a mutex; the consumer waits on a condition variable.
  * Each variant times its tokens from its own start with the wall clock
  * and with the CPU clock of what computes it, so a variant slowed by
- * sharing the cores with others still reports the work it did.
+ * sharing the cores with others still reports the work it did.  Variants
+ * that share the cores cannot share the caller's thread pool (it serves
+ * one caller at a time), but the last one still running gets it: without
+ * it, a slow variant finishing alone left the other cores idle.
  */
 #include "config.h"
 
@@ -35,7 +38,9 @@ struct engine_slot {
 	struct model		*m;
 	struct detok		 dt;
 	double			 t0;		/* when this variant began */
-	double			 cpu_last;
+	clockid_t		 clk;		/* the CPU clock of its work */
+	double			 cpu_last;	/* clk at the last token */
+	double			 cpu_sum;	/* CPU ms of its tokens so far */
 };
 
 struct engine {
@@ -53,6 +58,8 @@ struct engine {
 	struct engine_node	*head, *tail;
 	int			 running;	/* variants not yet done */
 	int			 blas_threads;	/* OpenBLAS's, to restore */
+	struct kpool		*pool;		/* the caller's, for the last */
+	_Atomic(struct kpool *)	 late_pool;	/* set when one is left */
 	int			 started;
 };
 
@@ -84,8 +91,8 @@ engine_push(struct engine *e, const struct engine_event *ev)
 		e->tail = n;
 	} else if (ev->kind == ENGINE_TOKEN)
 		free(ev->piece);	/* out of memory: drop, keep going */
-	if (ev->kind == ENGINE_DONE)
-		e->running--;
+	if (ev->kind == ENGINE_DONE && --e->running == 1 && e->pool != NULL)
+		atomic_store(&e->late_pool, e->pool);
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->mu);
 }
@@ -98,7 +105,7 @@ engine_on_token(void *arg, const struct gen_token *tok)
 	struct engine_event	 ev;
 	char			 buf[VOCAB_MAX_TOKEN_BYTES + 64];
 	size_t			 n;
-	double			 cpu = clock_ms(engine_cpu_clock(e));
+	double			 cpu = clock_ms(s->clk);
 
 	memset(&ev, 0, sizeof ev);
 	ev.kind = ENGINE_TOKEN;
@@ -111,6 +118,16 @@ engine_on_token(void *arg, const struct gen_token *tok)
 	}
 	ev.t_ms = clock_ms(CLOCK_MONOTONIC) - s->t0;
 	ev.cpu_ms = cpu - s->cpu_last;
+	s->cpu_sum += ev.cpu_ms;
+	/* from the next token on, a pool handed over computes on other
+	 * threads too: count the process's CPU, all this variant's now
+	 * (generate looks for the pool just before calling here, so at
+	 * worst one token is counted on the other clock) */
+	if (s->clk != CLOCK_PROCESS_CPUTIME_ID &&
+	    atomic_load(&e->late_pool) != NULL) {
+		s->clk = CLOCK_PROCESS_CPUTIME_ID;
+		cpu = clock_ms(s->clk);
+	}
 	s->cpu_last = cpu;
 	engine_push(e, &ev);
 	return (atomic_load(&e->stop));
@@ -122,7 +139,6 @@ engine_run_one(struct engine_slot *s)
 	struct engine		*e = s->e;
 	struct engine_event	 ev;
 	struct qerr		 err;
-	double			 cpu0;
 	char			 scratch[VOCAB_MAX_TOKEN_BYTES + 64];
 
 	memset(&ev, 0, sizeof ev);
@@ -132,7 +148,9 @@ engine_run_one(struct engine_slot *s)
 	for (size_t i = 0; i < e->n_prompt; i++)
 		detok_push(&s->dt, e->prompt[i], scratch, sizeof scratch);
 	s->t0 = clock_ms(CLOCK_MONOTONIC);
-	s->cpu_last = cpu0 = clock_ms(engine_cpu_clock(e));
+	s->clk = engine_cpu_clock(e);
+	s->cpu_last = clock_ms(s->clk);
+	s->cpu_sum = 0;
 	ev.kind = ENGINE_DONE;
 	ev.variant = s->idx;
 	ev.rc = generate(s->m, e->prompt, e->n_prompt, &e->params,
@@ -140,7 +158,7 @@ engine_run_one(struct engine_slot *s)
 	if (ev.rc != Q_OK)
 		snprintf(ev.err, sizeof ev.err, "%s", err.msg);
 	ev.t_ms = clock_ms(CLOCK_MONOTONIC) - s->t0;
-	ev.cpu_total_ms = clock_ms(engine_cpu_clock(e)) - cpu0;
+	ev.cpu_total_ms = s->cpu_sum + clock_ms(s->clk) - s->cpu_last;
 	engine_push(e, &ev);
 }
 
@@ -207,8 +225,11 @@ engine_start(struct engine *e, const int32_t *prompt, size_t n_prompt,
 	 * only safe for one caller at a time), and so does OpenBLAS: its
 	 * spinning threads on top of theirs oversubscribe the cores */
 	e->blas_threads = p->pool != NULL ? kpool_size(p->pool) : 1;
-	if (!alone)
+	if (!alone) {
+		e->pool = p->pool;
 		e->params.pool = NULL;
+		e->params.late_pool = &e->late_pool;
+	}
 	transformer_blas_threads(alone && e->params.pool != NULL ?
 	    kpool_size(e->params.pool) : 1);
 	e->running = e->n;

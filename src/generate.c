@@ -72,6 +72,7 @@ generate(const struct model *m, const int32_t *prompt, size_t n_prompt,
 	struct sampler		 s;
 	struct gen_token	 tok;
 	const float		*logits = NULL;
+	struct kpool		*late;
 	double			 t0, tprev, now;
 	int			 rc, n_ctx, pos;
 
@@ -112,6 +113,11 @@ generate(const struct model *m, const int32_t *prompt, size_t n_prompt,
 		tok.pos = pos;
 		tok.ms = now - tprev;
 		tprev = now;
+		if (t.pool == NULL && p->late_pool != NULL &&
+		    (late = atomic_load(p->late_pool)) != NULL) {
+			transformer_set_pool(&t, late);
+			transformer_blas_threads(kpool_size(late));
+		}
 		if (cb != NULL && cb(arg, &tok) != 0) {
 			st->finish = GEN_STOPPED;
 			break;

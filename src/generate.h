@@ -6,6 +6,7 @@
 #ifndef QCMP_GENERATE_H
 #define QCMP_GENERATE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,10 @@ struct gen_params {
 	float		top_p;
 	uint64_t	seed;
 	struct kpool	*pool;		/* threads for the products, or NULL */
+	/* where a pool may be handed over while generating (NULL: never):
+	 * once *late_pool is set, the next tokens' products run on it and
+	 * OpenBLAS on as many threads */
+	_Atomic(struct kpool *) *late_pool;
 };
 
 enum gen_finish {

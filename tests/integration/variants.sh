@@ -42,6 +42,25 @@ if [ -r "$M260" ]; then
 		cmp -s "$TMP/alone" "$TMP/q4" && ok "q4_0 alone = q4_0 together ${mode:-(concurrent)}" ||
 		    fail "q4_0 differs together ${mode:-(concurrent)}: $(cat "$TMP/q4") vs $(cat "$TMP/alone")"
 	done
+	# on 2 threads the last variant still running takes over the thread
+	# pool mid-answer: whichever it is, its text is its text alone
+	"$QCMP" run -m "$M260" -p "Once upon a time" --temp 0 -n 200 -t 2 \
+	    --variants f32,q8_0,q4_0,t2m --json > "$TMP/together.json"
+	for v in f32 q8_0 q4_0 t2m; do
+		"$QCMP" run -m "$M260" -p "Once upon a time" --temp 0 -n 200 -t 2 \
+		    --variants "$v" --json > "$TMP/alone.json"
+		python3 - "$v" "$TMP/alone.json" "$TMP/together.json" <<'PY' &&
+import json, sys
+def text(path):
+    rows = [json.loads(l) for l in open(path)]
+    return [r["text"] for r in rows if r.get("event") == "answer" and
+            r["variant"] == sys.argv[1]]
+a, t = text(sys.argv[2]), text(sys.argv[3])
+assert len(a) == 1 and a == t and len(a[0]) > 100, (a, t)
+PY
+		    ok "$v alone = $v together on 2 threads" ||
+		    fail "$v differs together on 2 threads"
+	done
 fi
 
 # default = ref,q8_0,q4_0,t2m, and ref of an all-f32 file is f32
